@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs exactly the Debian bookworm packages lpsim's build and tests need.
+# Idempotent: returns at once when everything is present. Runs as root, or through sudo otherwise.
+set -euo pipefail
+
+PKGS=(
+  build-essential cmake pkg-config        # compiler, build system, SystemC lookup
+  libsystemc-dev                           # SystemC 2.3.4 (timing models)
+  verilator                                # K-TanH RTL -> SystemC
+  catch2                                   # Catch2 v2 test framework
+  libyaml-cpp-dev                          # configs and native traces
+  libboost-program-options-dev             # CLI
+  time                                     # GNU time: peak RSS in benchmarks
+)
+# Extra packages used by optional tools; install them with LPSIM_EXTRAS=1
+# (benchmark baseline, RTL area, plots).
+if [[ "${LPSIM_EXTRAS:-0}" == 1 ]]; then
+  PKGS+=(libopenblas-dev yosys python3-matplotlib python3-numpy)
+fi
+
+missing=()
+for p in "${PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+SUDO=()
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "install-deps.sh: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  SUDO=(sudo)
+fi
+echo "install-deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -qq
+"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,13 @@
+#include "cli/commands.h"
+
+namespace lpsim::cli {
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table = {
+      {"run", "simulate a config (YAML or SCALE-Sim .cfg) and report cycles, traffic and accuracy", cmd_run},
+      {"validate", "check a config and its trace; print the fully resolved config", cmd_validate},
+  };
+  return table;
+}
+
+}  // namespace lpsim::cli

@@ -1,0 +1,27 @@
+#include "cli/options.h"
+
+#include <iostream>
+
+#include "util/error.h"
+
+namespace lpsim::cli {
+
+bool parse_command_line(const std::string& name, const Args& args, po::options_description& opts,
+                        const po::positional_options_description& positional, po::variables_map& vm,
+                        const CommandHelp& help) {
+  opts.add_options()("help,h", "show this help with examples");
+  try {
+    po::store(po::command_line_parser(args).options(opts).positional(positional).run(), vm);
+    if (vm.count("help")) {
+      std::cout << "usage: " << help.usage << "\n\n" << help.about << "\n\n" << opts << "\n";
+      if (!help.examples.empty()) std::cout << "examples:\n" << help.examples << "\n";
+      return false;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw InputError("lpsim " + name + ": " + e.what() + " (see 'lpsim " + name + " --help')");
+  }
+  return true;
+}
+
+}  // namespace lpsim::cli

@@ -1,0 +1,25 @@
+// Boost.Program_options glue shared by the subcommands: uniform --help output (usage, options, worked
+// examples) and uniform error reporting (bad options are input errors, exit code 2).
+#pragma once
+#include <boost/program_options.hpp>
+#include <string>
+
+#include "cli/commands.h"
+
+namespace lpsim::cli {
+
+namespace po = boost::program_options;
+
+struct CommandHelp {
+  std::string usage;     // "lpsim run CONFIG.yaml [options]"
+  std::string about;     // a paragraph on what the command does
+  std::string examples;  // worked examples, one per line, with a short comment
+};
+
+// Parses args into vm. Returns false if --help was given (help already printed to stdout).
+// Throws InputError ("lpsim <name>: <problem>") on unknown or malformed options.
+bool parse_command_line(const std::string& name, const Args& args, po::options_description& opts,
+                        const po::positional_options_description& positional, po::variables_map& vm,
+                        const CommandHelp& help);
+
+}  // namespace lpsim::cli

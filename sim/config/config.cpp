@@ -1,0 +1,453 @@
+#include "config/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+#include "config/scalesim_cfg.h"
+
+namespace fs = std::filesystem;
+
+namespace lpsim::cfg {
+
+Location Config::loc(const std::string& key) const {
+  auto it = where.find(key);
+  if (it != where.end()) return it->second;
+  return Location{source_file, 0, key};
+}
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------------------
+// Schema: one row per key. The reader, unknown-key check, dump and README reference all come from this table.
+// ---------------------------------------------------------------------------------------------------------
+
+enum class Type { kPosInt, kNonNegInt, kPosReal, kEnum, kString, kPath, kEnumList, kStringList };
+
+struct Value {
+  int64_t i = 0;
+  double d = 0;
+  std::string s;
+  std::vector<std::string> list;
+};
+
+struct KeySpec {
+  std::string path;
+  Type type;
+  std::string default_text;  // YAML text; "" with required=true means no default
+  std::string unit;
+  std::string help;
+  std::vector<std::string> choices;  // kEnum / kEnumList
+  std::function<void(Config&, const Value&)> set;
+  std::function<std::string(const Config&)> get;  // YAML text of the current value
+  bool required = false;
+};
+
+std::string fmt_real(double v) {
+  std::ostringstream os;
+  os.precision(12);
+  os << v;
+  return os.str();
+}
+
+std::string fmt_list(const std::vector<std::string>& v) { return "[" + join(v) + "]"; }
+
+const char* kOperandKeys[3] = {"ifmap", "filter", "ofmap"};
+
+const std::vector<KeySpec>& schema() {
+  static const std::vector<KeySpec> specs = [] {
+    std::vector<KeySpec> s;
+    s.push_back({"accelerator.array.rows", Type::kPosInt, "32", "PEs", "PE rows R of the systolic array", {},
+                 [](Config& c, const Value& v) { c.array.rows = v.i; },
+                 [](const Config& c) { return std::to_string(c.array.rows); }});
+    s.push_back({"accelerator.array.cols", Type::kPosInt, "32", "PEs", "PE columns C of the systolic array", {},
+                 [](Config& c, const Value& v) { c.array.cols = v.i; },
+                 [](const Config& c) { return std::to_string(c.array.cols); }});
+    s.push_back({"accelerator.array.dataflow", Type::kEnum, "os", "",
+                 "os = output stationary, ws = weight stationary, is = input stationary", {"os", "ws", "is"},
+                 [](Config& c, const Value& v) {
+                   c.array.dataflow = v.s == "os" ? model::Dataflow::kOS
+                                      : v.s == "ws" ? model::Dataflow::kWS
+                                                    : model::Dataflow::kIS;
+                 },
+                 [](const Config& c) { return std::string(model::to_string(c.array.dataflow)); }});
+    s.push_back({"accelerator.array.clock_mhz", Type::kPosReal, "1000", "MHz", "core clock; converts cycles to time",
+                 {}, [](Config& c, const Value& v) { c.array.clock_mhz = v.d; },
+                 [](const Config& c) { return fmt_real(c.array.clock_mhz); }});
+    const char* sram_default[3] = {"256", "256", "128"};
+    for (int op = 0; op < 3; ++op) {
+      std::string base = std::string("accelerator.memory.") + kOperandKeys[op];
+      s.push_back({base + ".sram_kib", Type::kPosReal, sram_default[op], "KiB",
+                   std::string("SRAM for the ") + kOperandKeys[op] +
+                       " operand (double buffered: half is active, half prefetches)",
+                   {}, [op](Config& c, const Value& v) { c.memory.sram_kib[op] = v.d; },
+                   [op](const Config& c) { return fmt_real(c.memory.sram_kib[op]); }});
+      s.push_back({base + ".word_bits", Type::kPosInt, "8", "bits",
+                   std::string("word size of one ") + kOperandKeys[op] + " element in SRAM and DRAM (1..64)", {},
+                   [op](Config& c, const Value& v) { c.memory.word_bits[op] = static_cast<int>(v.i); },
+                   [op](const Config& c) { return std::to_string(c.memory.word_bits[op]); }});
+    }
+    s.push_back({"accelerator.memory.dram.bandwidth_bytes_per_cycle", Type::kPosReal, "32", "B/cycle",
+                 "DRAM <-> SRAM bandwidth available to each operand stream (SCALE-Sim's Bandwidth x word bytes)", {},
+                 [](Config& c, const Value& v) { c.memory.dram_bw_bytes_per_cycle = v.d; },
+                 [](const Config& c) { return fmt_real(c.memory.dram_bw_bytes_per_cycle); }});
+    s.push_back({"accelerator.memory.dram.latency_cycles", Type::kPosInt, "1", "cycles",
+                 "latency of one DRAM request", {},
+                 [](Config& c, const Value& v) { c.memory.dram_latency_cycles = v.i; },
+                 [](const Config& c) { return std::to_string(c.memory.dram_latency_cycles); }});
+    KeySpec trace{"workload.trace", Type::kPath, "", "path",
+                  "trace file: native YAML trace or SCALE-Sim topology CSV (conv or GEMM); relative to the config file",
+                  {},
+                  [](Config& c, const Value& v) {
+                    c.workload.trace = v.s;
+                  },
+                  [](const Config& c) { return c.workload.trace_as_written; }};
+    trace.required = true;
+    s.push_back(trace);
+    s.push_back({"workload.layers", Type::kStringList, "[]", "", "only simulate these ops/layers (empty = all)", {},
+                 [](Config& c, const Value& v) { c.workload.layers = v.list; },
+                 [](const Config& c) { return fmt_list(c.workload.layers); }});
+    s.push_back({"run.out_dir", Type::kString, "out", "path",
+                 "directory for report files (relative to the current directory); --out overrides", {},
+                 [](Config& c, const Value& v) { c.run.out_dir = v.s; },
+                 [](const Config& c) { return c.run.out_dir; }});
+    s.push_back({"run.formats", Type::kEnumList, "[table, json, csv]", "",
+                 "report files written to out_dir: table -> report.txt, json -> report.json, csv -> layers.csv",
+                 {"table", "json", "csv"}, [](Config& c, const Value& v) { c.run.formats = v.list; },
+                 [](const Config& c) { return fmt_list(c.run.formats); }});
+    s.push_back({"run.seed", Type::kNonNegInt, "1", "", "seed for every random generator of the run", {},
+                 [](Config& c, const Value& v) { c.run.seed = static_cast<uint64_t>(v.i); },
+                 [](const Config& c) { return std::to_string(c.run.seed); }});
+    return s;
+  }();
+  return specs;
+}
+
+const char* type_name(Type t) {
+  switch (t) {
+    case Type::kPosInt: return "positive integer";
+    case Type::kNonNegInt: return "non-negative integer";
+    case Type::kPosReal: return "positive number";
+    case Type::kEnum: return "one of";
+    case Type::kString: return "string";
+    case Type::kPath: return "path";
+    case Type::kEnumList: return "list of";
+    case Type::kStringList: return "list of strings";
+  }
+  return "?";
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reading
+// ---------------------------------------------------------------------------------------------------------
+
+class Reader {
+ public:
+  Reader(std::string file, std::map<std::string, Location> fixed_locations)
+      : file_(std::move(file)), fixed_(std::move(fixed_locations)) {}
+
+  Location where(const std::string& path, const YAML::Node& n) const {
+    auto it = fixed_.find(path);
+    if (it != fixed_.end()) return it->second;
+    int line = n.Mark().line >= 0 ? n.Mark().line + 1 : 0;
+    return Location{file_, line, path};
+  }
+
+  std::map<std::string, Location>& fixed() { return fixed_; }
+
+ private:
+  std::string file_;
+  std::map<std::string, Location> fixed_;  // override / .cfg locations by key path
+};
+
+std::string describe(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Null: return "nothing";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Map: return "a mapping";
+    case YAML::NodeType::Scalar: return "\"" + n.Scalar() + "\"";
+    default: return "an undefined value";
+  }
+}
+
+bool parse_int(const std::string& s, int64_t& out) {
+  if (s.empty()) return false;
+  const char* b = s.data();
+  const char* e = s.data() + s.size();
+  if (*b == '+') ++b;
+  auto r = std::from_chars(b, e, out);
+  return r.ec == std::errc() && r.ptr == e;
+}
+
+bool parse_real(const std::string& s, double& out) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  out = std::strtod(s.c_str(), &end);
+  return end == s.c_str() + s.size() && std::isfinite(out);
+}
+
+Value parse_value(const KeySpec& spec, const YAML::Node& n, const Location& at) {
+  Value v;
+  auto expect_scalar = [&](const std::string& what) {
+    if (!n.IsScalar()) throw_input_error(at, "expected " + what + ", got " + describe(n));
+  };
+  switch (spec.type) {
+    case Type::kPosInt:
+    case Type::kNonNegInt: {
+      std::string what = type_name(spec.type);
+      expect_scalar("a " + what);
+      if (!parse_int(n.Scalar(), v.i) || (spec.type == Type::kPosInt ? v.i <= 0 : v.i < 0))
+        throw_input_error(at, "expected a " + what + ", got " + describe(n));
+      return v;
+    }
+    case Type::kPosReal:
+      expect_scalar("a positive number");
+      if (!parse_real(n.Scalar(), v.d) || v.d <= 0)
+        throw_input_error(at, "expected a positive number, got " + describe(n));
+      return v;
+    case Type::kEnum:
+      expect_scalar("one of " + join(spec.choices));
+      v.s = n.Scalar();
+      if (std::find(spec.choices.begin(), spec.choices.end(), v.s) == spec.choices.end())
+        throw_input_error(at, "expected one of " + join(spec.choices) + ", got " + describe(n) +
+                                  did_you_mean(v.s, spec.choices));
+      return v;
+    case Type::kString:
+    case Type::kPath:
+      expect_scalar("a " + std::string(type_name(spec.type)));
+      v.s = n.Scalar();
+      if (v.s.empty()) throw_input_error(at, "expected a non-empty " + std::string(type_name(spec.type)));
+      return v;
+    case Type::kEnumList:
+    case Type::kStringList: {
+      std::vector<YAML::Node> items;
+      if (n.IsScalar()) {
+        items.push_back(n);  // a single value is a one-element list
+      } else if (n.IsSequence()) {
+        for (const auto& it : n) items.push_back(it);
+      } else if (!n.IsNull()) {
+        throw_input_error(at, "expected a list, got " + describe(n));
+      }
+      for (const auto& it : items) {
+        if (!it.IsScalar()) throw_input_error(at, "expected a list of names, got an element that is " + describe(it));
+        const std::string& s = it.Scalar();
+        if (spec.type == Type::kEnumList &&
+            std::find(spec.choices.begin(), spec.choices.end(), s) == spec.choices.end())
+          throw_input_error(at, "expected each element to be one of " + join(spec.choices) + ", got \"" + s +
+                                    "\"" + did_you_mean(s, spec.choices));
+        v.list.push_back(s);
+      }
+      return v;
+    }
+  }
+  return v;
+}
+
+// Rejects keys the schema does not know, with the closest valid sibling as a hint.
+void check_unknown_keys(const YAML::Node& node, const std::string& prefix, Reader& rd) {
+  std::vector<std::string> children;  // valid child names under prefix
+  for (const auto& s : schema()) {
+    if (prefix.empty() || s.path.compare(0, prefix.size() + 1, prefix + ".") == 0) {
+      std::string rest = prefix.empty() ? s.path : s.path.substr(prefix.size() + 1);
+      std::string child = rest.substr(0, rest.find('.'));
+      if (std::find(children.begin(), children.end(), child) == children.end()) children.push_back(child);
+    }
+  }
+  for (const auto& kv : node) {
+    const YAML::Node& key = kv.first;
+    std::string name = key.IsScalar() ? key.Scalar() : std::string("?");
+    std::string path = prefix.empty() ? name : prefix + "." + name;
+    if (std::find(children.begin(), children.end(), name) == children.end()) {
+      throw_input_error(rd.where(path, key), "unknown key '" + name + "'" + did_you_mean(name, children) +
+                                                 "; valid keys here: " + join(children));
+    }
+    bool leaf = false;
+    for (const auto& s : schema()) leaf = leaf || s.path == path;
+    if (leaf) continue;
+    const YAML::Node& value = kv.second;
+    if (!value.IsMap()) {
+      if (value.IsNull()) continue;  // "array:" with nothing under it: all defaults
+      throw_input_error(rd.where(path, value), "expected a mapping of keys, got " + describe(value));
+    }
+    check_unknown_keys(value, path, rd);
+  }
+}
+
+YAML::Node find(const YAML::Node& root, const std::string& path) {
+  YAML::Node cur;
+  cur.reset(root);  // yaml-cpp: operator= would overwrite the referenced node; reset() rebinds
+  std::stringstream ss(path);
+  std::string part;
+  while (std::getline(ss, part, '.')) {
+    if (!cur.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+    const YAML::Node& const_cur = cur;
+    YAML::Node next = const_cur[part];
+    if (!next.IsDefined()) return YAML::Node(YAML::NodeType::Undefined);
+    cur.reset(next);
+  }
+  return cur;
+}
+
+void apply_override(YAML::Node& root, const Override& o, Reader& rd) {
+  bool known = false;
+  std::vector<std::string> all;
+  for (const auto& s : schema()) {
+    known = known || s.path == o.key;
+    all.push_back(s.path);
+  }
+  Location at{"--set", 0, o.key};
+  if (!known) throw_input_error(at, "unknown key" + did_you_mean(o.key, all) + " (see 'lpsim validate --keys')");
+  YAML::Node value;
+  try {
+    value = YAML::Load(o.value);
+  } catch (const YAML::Exception& e) {
+    throw_input_error(at, "cannot parse value \"" + o.value + "\": " + e.msg);
+  }
+  std::vector<std::string> parts;
+  std::stringstream ss(o.key);
+  for (std::string p; std::getline(ss, p, '.');) parts.push_back(p);
+  YAML::Node cur;
+  cur.reset(root);
+  std::string path;
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    path += (i ? "." : "") + parts[i];
+    YAML::Node next = cur[parts[i]];
+    if (!next.IsDefined() || next.IsNull()) {
+      cur[parts[i]] = YAML::Node(YAML::NodeType::Map);
+      next.reset(cur[parts[i]]);
+    } else if (!next.IsMap()) {
+      throw_input_error(rd.where(path, next), "expected a mapping of keys, got " + describe(next));
+    }
+    cur.reset(next);
+  }
+  cur[parts.back()] = value;
+  rd.fixed()[o.key] = at;
+}
+
+}  // namespace
+
+Override parse_override(const std::string& text) {
+  auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw InputError("--set " + text + ": expected key.path=value, e.g. --set accelerator.array.rows=64");
+  return Override{text.substr(0, eq), text.substr(eq + 1)};
+}
+
+Config load_config(const std::string& path, const std::vector<Override>& overrides,
+                   const std::string& trace_override) {
+  Config c;
+  c.source_file = path;
+  YAML::Node root;
+  std::map<std::string, Location> fixed;
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) {
+    throw InputError(path + ": cannot read config file: " +
+                     (fs::exists(path, ec) ? "not a regular file" : "no such file"));
+  }
+  if (fs::path(path).extension() == ".cfg") {
+    root = scalesim_cfg_to_yaml(path, fixed);
+  } else {
+    std::ifstream is(path);
+    if (!is) throw InputError(path + ": cannot read config file");
+    try {
+      root = YAML::Load(is);
+    } catch (const YAML::ParserException& e) {
+      throw InputError(path + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax error: " + e.msg);
+    }
+  }
+  if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  if (!root.IsMap()) throw InputError(path + ":1: expected a mapping with keys accelerator, workload, run");
+  Reader rd(path, fixed);
+  for (const auto& o : overrides) apply_override(root, o, rd);
+  if (!trace_override.empty()) {
+    root["workload"]["trace"] = fs::absolute(trace_override).lexically_normal().string();
+    rd.fixed()["workload.trace"] = Location{"--trace", 0, "workload.trace"};
+  }
+  check_unknown_keys(root, "", rd);
+
+  for (const auto& spec : schema()) {
+    YAML::Node n = find(root, spec.path);
+    Value v;
+    if (n.IsDefined() && !n.IsNull()) {
+      Location at = rd.where(spec.path, n);
+      v = parse_value(spec, n, at);
+      c.where[spec.path] = at;
+    } else if (spec.required) {
+      throw_input_error(Location{path, 0, spec.path}, "missing required key (" + spec.help + ")");
+    } else {
+      v = parse_value(spec, YAML::Load(spec.default_text), Location{"<default>", 0, spec.path});
+      c.where[spec.path] = Location{path, 0, spec.path};
+    }
+    spec.set(c, v);
+  }
+
+  // Paths: a trace written in a config file is relative to that file; --set/--trace paths to the cwd.
+  c.workload.trace_as_written = c.workload.trace;
+  const Location& tl = c.where["workload.trace"];
+  fs::path tp(c.workload.trace);
+  if (tp.is_relative() && tl.file != "--set" && tl.file != "--trace")
+    tp = fs::path(path).parent_path() / tp;
+  c.workload.trace = tp.lexically_normal().string();
+
+  // Cross-field checks.
+  for (int op = 0; op < 3; ++op) {
+    std::string base = std::string("accelerator.memory.") + kOperandKeys[op];
+    if (c.memory.word_bits[op] > 64)
+      throw_input_error(c.loc(base + ".word_bits"),
+                        "expected a word size from 1 to 64 bits, got " + std::to_string(c.memory.word_bits[op]));
+    // Each half of the double buffer must hold at least one edge vector of the array, or no fold can start.
+    int64_t need = 2 * std::max(c.array.rows, c.array.cols);
+    int64_t have = c.memory.sram_words(op);
+    if (have < need)
+      throw_input_error(c.loc(base + ".sram_kib"),
+                        fmt_real(c.memory.sram_kib[op]) + " KiB holds " + std::to_string(have) + " words of " +
+                            std::to_string(c.memory.word_bits[op]) + " bits, fewer than one array row of operands (" +
+                            std::to_string(need) + " words for a double-buffered " + std::to_string(c.array.rows) +
+                            "x" + std::to_string(c.array.cols) + " array)");
+  }
+  return c;
+}
+
+std::string dump_config(const Config& c) {
+  // Re-nest the flat key paths into indented YAML, one key per line with its unit and help as a comment.
+  std::ostringstream os;
+  os << "# fully resolved configuration of " << c.source_file << " (defaults filled in)\n";
+  std::vector<std::string> open;
+  for (const auto& spec : schema()) {
+    std::vector<std::string> parts;
+    std::stringstream ss(spec.path);
+    for (std::string p; std::getline(ss, p, '.');) parts.push_back(p);
+    size_t common = 0;
+    while (common < open.size() && common + 1 < parts.size() && open[common] == parts[common]) ++common;
+    open.resize(common);
+    for (size_t i = common; i + 1 < parts.size(); ++i) {
+      os << std::string(2 * i, ' ') << parts[i] << ":\n";
+      open.push_back(parts[i]);
+    }
+    std::string val = spec.get(c);
+    if (val.empty()) val = "\"\"";
+    os << std::string(2 * (parts.size() - 1), ' ') << parts.back() << ": " << val;
+    os << "    # " << (spec.unit.empty() ? "" : "[" + spec.unit + "] ") << spec.help << "\n";
+  }
+  return os.str();
+}
+
+std::string schema_reference_markdown() {
+  std::ostringstream os;
+  os << "| key | type | default | unit | meaning |\n|---|---|---|---|---|\n";
+  for (const auto& s : schema()) {
+    std::string type = type_name(s.type);
+    if (!s.choices.empty()) type += " " + join(s.choices, " \\| ");
+    os << "| `" << s.path << "` | " << type << " | " << (s.required ? "required" : "`" + s.default_text + "`")
+       << " | " << s.unit << " | " << s.help << " |\n";
+  }
+  return os.str();
+}
+
+}  // namespace lpsim::cfg

@@ -1,0 +1,58 @@
+// The one typed, validated configuration of a run. YAML (or a SCALE-Sim .cfg) and --set overrides are read
+// once into this struct by load_config(); models receive the parameter structs they need from it and never see
+// YAML. Every key, its type, default, unit and help text live in one schema table (schema.cpp), which drives
+// reading, unknown-key detection, `lpsim validate`, and the README config reference.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "array/timing.h"
+#include "util/error.h"
+
+namespace lpsim::cfg {
+
+struct WorkloadConfig {
+  std::string trace;                // path as resolved (relative to the config file's directory)
+  std::string trace_as_written;     // path as written in the config
+  std::vector<std::string> layers;  // optional filter: only these op names (empty = all)
+};
+
+struct RunConfig {
+  std::string out_dir = "out";                        // relative to the current directory
+  std::vector<std::string> formats = {"table", "json", "csv"};
+  uint64_t seed = 1;
+};
+
+struct Config {
+  std::string source_file;  // the config file as given on the command line
+  model::ArrayParams array;
+  model::MemoryParams memory;
+  WorkloadConfig workload;
+  RunConfig run;
+  std::map<std::string, Location> where;  // key path -> where its value came from (for cross-field errors)
+  Location loc(const std::string& key) const;
+};
+
+struct Override {
+  std::string key;    // dotted key path
+  std::string value;  // YAML scalar/flow text, e.g. "64", "ws", "[table, json]"
+};
+
+// Parses "key.path=value" (from --set). Throws InputError on a malformed override.
+Override parse_override(const std::string& text);
+
+// Loads a lpsim YAML config, or a SCALE-Sim .cfg (detected by extension), applies overrides and validates.
+// trace_override (from --trace) replaces workload.trace; it is resolved relative to the current directory.
+// Throws InputError with file:line: key.path: message on any problem.
+Config load_config(const std::string& path, const std::vector<Override>& overrides,
+                   const std::string& trace_override = "");
+
+// The fully resolved config as YAML text (every key, defaults filled in, units as comments).
+std::string dump_config(const Config& c);
+
+// One Markdown table of every key: path, type, default, unit, meaning (for README and `lpsim validate --keys`).
+std::string schema_reference_markdown();
+
+}  // namespace lpsim::cfg

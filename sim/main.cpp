@@ -1,0 +1,66 @@
+// lpsim entry point: dispatch to a subcommand, map exceptions to exit codes
+// (0 ok, 1 run-time failure or internal error, 2 bad input).
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <systemc>
+
+#include "cli/commands.h"
+#include "util/error.h"
+#include "version.h"
+
+// libsystemc.so defines main() and needs an sc_main symbol; ours is never called because our main() wins.
+int sc_main(int, char*[]) { return 0; }
+
+namespace {
+
+void print_help() {
+  std::cout << "lpsim " << LPSIM_VERSION
+            << " - cycle-approximate, bit-true simulator of low-precision DL accelerators\n\n"
+               "usage: lpsim <command> [options]     (lpsim <command> --help for details and examples)\n\n"
+               "commands:\n";
+  for (const auto& c : lpsim::cli::commands()) {
+    std::cout << "  " << c.name << std::string(c.name ? 12 - std::min<size_t>(11, std::strlen(c.name)) : 1, ' ')
+              << c.summary << "\n";
+  }
+  std::cout << "\nquick start:\n  lpsim run configs/default.yaml              # 32x32 OS array, small CNN\n"
+               "  lpsim run configs/default.yaml --set accelerator.array.rows=64 --format json\n"
+               "\nexit codes: 0 success, 1 run failed (e.g. a co-simulation mismatch), 2 bad input\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+  if (argc < 2) {
+    print_help();
+    return lpsim::kExitInputError;
+  }
+  std::string name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    print_help();
+    return lpsim::kExitOk;
+  }
+  if (name == "--version" || name == "-V") {
+    std::cout << "lpsim " << LPSIM_VERSION << "\n";
+    return lpsim::kExitOk;
+  }
+  lpsim::cli::Args args(argv + 2, argv + argc);
+  std::vector<std::string> names;
+  for (const auto& c : lpsim::cli::commands()) {
+    names.push_back(c.name);
+    if (name != c.name) continue;
+    try {
+      return c.run(args);
+    } catch (const lpsim::InputError& e) {
+      std::cerr << "error: " << e.what() << "\n";
+      return lpsim::kExitInputError;
+    } catch (const std::exception& e) {
+      std::cerr << "lpsim " << name << ": internal error: " << e.what() << "\n";
+      return lpsim::kExitFailure;
+    }
+  }
+  std::cerr << "error: unknown command '" << name << "'" << lpsim::did_you_mean(name, names)
+            << "; commands: " << lpsim::join(names) << "\n";
+  return lpsim::kExitInputError;
+}

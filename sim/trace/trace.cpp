@@ -1,0 +1,305 @@
+#include "trace/trace.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace lpsim::trace {
+
+const char* to_string(OpType t) { return t == OpType::kGemm ? "gemm" : "conv2d"; }
+
+namespace {
+
+std::string trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t\r\n");
+  size_t e = s.find_last_not_of(" \t\r\n");
+  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
+std::vector<std::string> split_csv(const std::string& line) {
+  std::vector<std::string> out;
+  std::stringstream ss(line);
+  for (std::string f; std::getline(ss, f, ',');) out.push_back(trim(f));
+  if (!line.empty() && line.back() == ',') out.push_back("");
+  // SCALE-Sim topology lines end with a trailing comma; accept lines with or without it.
+  if (!out.empty() && out.back().empty()) out.pop_back();
+  return out;
+}
+
+int64_t parse_positive(const std::string& text, const Location& at) {
+  int64_t v = 0;
+  auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || r.ec != std::errc() || r.ptr != text.data() + text.size() || v <= 0)
+    throw_input_error(at, "expected a positive integer, got \"" + text + "\"");
+  return v;
+}
+
+// SCALE-Sim v2 output size: ceil((H - F + S) / S); no padding exists in its topologies.
+int64_t scalesim_out(int64_t in, int64_t f, int64_t s) { return (in - f + s + s - 1) / s; }
+
+Trace read_scalesim_csv(const std::string& path) {
+  std::ifstream is(path);
+  Trace t;
+  t.file = path;
+  t.name = fs::path(path).stem().string();
+  std::string line;
+  int lineno = 0;
+  std::vector<std::string> header;
+  while (std::getline(is, line)) {
+    ++lineno;
+    if (trim(line).empty()) continue;
+    std::vector<std::string> f = split_csv(line);
+    if (header.empty()) {
+      header = f;
+      if (header.size() == 4) {
+        t.format = "scalesim-gemm";
+      } else if (header.size() == 8 || header.size() == 9) {
+        t.format = "scalesim-conv";
+      } else {
+        throw_input_error(Location{path, lineno, "header"},
+                          "expected a SCALE-Sim topology header: 'Layer name, IFMAP Height, IFMAP Width, Filter "
+                          "Height, Filter Width, Channels, Num Filter, Strides,' (conv) or 'Layer Name, M, N, K,' "
+                          "(GEMM); got " + std::to_string(header.size()) + " columns");
+      }
+      for (int64_t i = 1; i < static_cast<int64_t>(header.size()); ++i)
+        if (!header[i].empty() && std::isdigit(static_cast<unsigned char>(header[i][0])))
+          throw_input_error(Location{path, lineno, "header"},
+                            "the first line must be the column header (it looks like data: \"" + trim(line) + "\")");
+      continue;
+    }
+    bool conv = t.format == "scalesim-conv";
+    size_t want = header.size();
+    if (f.size() != want && !(conv && (f.size() == 8 || f.size() == 9)))
+      throw_input_error(Location{path, lineno, ""}, "expected " + std::to_string(want) + " columns (" +
+                                                        join(header) + "), got " + std::to_string(f.size()));
+    auto col = [&](size_t i) {
+      return parse_positive(f[i], Location{path, lineno, "column '" + (i < header.size() ? header[i] : "?") + "'"});
+    };
+    Op op;
+    op.name = f[0];
+    if (op.name.empty()) throw_input_error(Location{path, lineno, "column '" + header[0] + "'"}, "empty layer name");
+    op.where = Location{path, lineno, ""};
+    model::LayerShape& s = op.shape;
+    if (conv) {
+      op.type = OpType::kConv2d;
+      s.ifmap_h = col(1), s.ifmap_w = col(2), s.filter_h = col(3), s.filter_w = col(4);
+      s.channels = col(5), s.num_filters = col(6), s.stride_h = col(7);
+      s.stride_w = f.size() == 9 ? col(8) : s.stride_h;
+      if (s.filter_h > s.ifmap_h || s.filter_w > s.ifmap_w)
+        throw_input_error(op.where, "filter " + std::to_string(s.filter_h) + "x" + std::to_string(s.filter_w) +
+                                        " is larger than the input " + std::to_string(s.ifmap_h) + "x" +
+                                        std::to_string(s.ifmap_w));
+      s.ofmap_h = scalesim_out(s.ifmap_h, s.filter_h, s.stride_h);
+      s.ofmap_w = scalesim_out(s.ifmap_w, s.filter_w, s.stride_w);
+    } else {
+      // SCALE-Sim's -i gemm conversion: ifmap M x K, a 1 x K filter, one channel, N filters, stride 1.
+      op.type = OpType::kGemm;
+      int64_t m = col(1), n = col(2), k = col(3);
+      s.ifmap_h = m, s.ifmap_w = k, s.filter_h = 1, s.filter_w = k, s.channels = 1, s.num_filters = n;
+      s.ofmap_h = m, s.ofmap_w = 1;
+    }
+    s.name = op.name;
+    if (conv && op.name.find("DP") != std::string::npos) {
+      // SCALE-Sim expands a depthwise layer ("DP" in its name) into one single-channel layer per channel.
+      int64_t ch = s.channels;
+      for (int64_t c = 0; c < ch; ++c) {
+        Op one = op;
+        one.name = op.name + "Channel_" + std::to_string(c);
+        one.shape.name = one.name;
+        one.shape.channels = 1;
+        t.ops.push_back(one);
+      }
+    } else {
+      t.ops.push_back(op);
+    }
+  }
+  if (header.empty()) throw_input_error(Location{path, 0, ""}, "empty topology file");
+  if (t.ops.empty()) throw_input_error(Location{path, lineno, ""}, "the topology has a header but no layers");
+  return t;
+}
+
+// ---- native YAML ----
+
+std::string describe(const YAML::Node& n) {
+  if (n.IsScalar()) return "\"" + n.Scalar() + "\"";
+  if (n.IsSequence()) return "a list";
+  if (n.IsMap()) return "a mapping";
+  return "nothing";
+}
+
+struct OpReader {
+  const std::string& path;
+  const YAML::Node& node;
+  std::string prefix;  // "ops[3]"
+  std::set<std::string> used;
+
+  Location at(const std::string& key, const YAML::Node& n) const {
+    return Location{path, n.Mark().line >= 0 ? n.Mark().line + 1 : 0, prefix + (key.empty() ? "" : "." + key)};
+  }
+  bool has(const std::string& key) const { return node[key].IsDefined() && !node[key].IsNull(); }
+  int64_t integer(const std::string& key, int64_t dflt, bool required, int64_t min_value = 1) {
+    used.insert(key);
+    if (!has(key)) {
+      if (required) throw_input_error(at("", node), "missing required key '" + key + "'");
+      return dflt;
+    }
+    YAML::Node v = node[key];
+    int64_t out = 0;
+    std::string s = v.IsScalar() ? v.Scalar() : std::string();
+    auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+    if (!v.IsScalar() || s.empty() || r.ec != std::errc() || r.ptr != s.data() + s.size() || out < min_value)
+      throw_input_error(at(key, v), std::string("expected ") +
+                                        (min_value > 0 ? "a positive integer" : "a non-negative integer") +
+                                        ", got " + describe(v));
+    return out;
+  }
+  void check_unknown(const std::vector<std::string>& allowed) {
+    for (const auto& kv : node) {
+      std::string k = kv.first.Scalar();
+      if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
+        throw_input_error(at(k, kv.first),
+                          "unknown key '" + k + "'" + did_you_mean(k, allowed) + "; valid keys: " + join(allowed));
+    }
+  }
+};
+
+Op read_gemm(OpReader& r) {
+  r.check_unknown({"name", "type", "m", "n", "k", "repeat"});
+  Op op;
+  op.type = OpType::kGemm;
+  int64_t m = r.integer("m", 0, true), n = r.integer("n", 0, true), k = r.integer("k", 0, true);
+  op.repeat = r.integer("repeat", 1, false);
+  model::LayerShape& s = op.shape;
+  s.ifmap_h = m, s.ifmap_w = k, s.filter_h = 1, s.filter_w = k, s.channels = 1, s.num_filters = n;
+  s.ofmap_h = m, s.ofmap_w = 1;
+  return op;
+}
+
+Op read_conv2d(OpReader& r) {
+  r.check_unknown({"name", "type", "in_h", "in_w", "in_c", "out_c", "kernel_h", "kernel_w", "stride", "stride_h",
+                   "stride_w", "pad", "pad_h", "pad_w", "groups", "repeat"});
+  Op op;
+  op.type = OpType::kConv2d;
+  int64_t in_h = r.integer("in_h", 0, true), in_w = r.integer("in_w", 0, true);
+  int64_t in_c = r.integer("in_c", 0, true), out_c = r.integer("out_c", 0, true);
+  int64_t kh = r.integer("kernel_h", 0, true), kw = r.integer("kernel_w", 0, true);
+  int64_t stride = r.integer("stride", 1, false);
+  int64_t sh = r.integer("stride_h", stride, false), sw = r.integer("stride_w", stride, false);
+  int64_t pad = r.integer("pad", 0, false, 0);
+  int64_t ph = r.integer("pad_h", pad, false, 0), pw = r.integer("pad_w", pad, false, 0);
+  int64_t groups = r.integer("groups", 1, false);
+  op.repeat = r.integer("repeat", 1, false);
+  if (in_c % groups || out_c % groups)
+    throw_input_error(r.at("groups", r.node["groups"]), "in_c (" + std::to_string(in_c) + ") and out_c (" +
+                                                             std::to_string(out_c) + ") must be multiples of groups (" +
+                                                             std::to_string(groups) + ")");
+  int64_t H = in_h + 2 * ph, W = in_w + 2 * pw;
+  if (kh > H || kw > W)
+    throw_input_error(r.at("", r.node), "kernel " + std::to_string(kh) + "x" + std::to_string(kw) +
+                                            " is larger than the padded input " + std::to_string(H) + "x" +
+                                            std::to_string(W));
+  model::LayerShape& s = op.shape;
+  // Padding is folded into the input size; a grouped conv is `groups` independent convs (repeat).
+  s.ifmap_h = H, s.ifmap_w = W, s.filter_h = kh, s.filter_w = kw;
+  s.channels = in_c / groups, s.num_filters = out_c / groups, s.stride_h = sh, s.stride_w = sw;
+  s.ofmap_h = (H - kh) / sh + 1;
+  s.ofmap_w = (W - kw) / sw + 1;
+  op.repeat *= groups;
+  return op;
+}
+
+using OpParser = Op (*)(OpReader&);
+const std::map<std::string, OpParser>& op_parsers() {
+  static const std::map<std::string, OpParser> m = {{"gemm", read_gemm}, {"conv2d", read_conv2d}};
+  return m;
+}
+
+Trace read_native_yaml(const std::string& path) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::ParserException& e) {
+    throw InputError(path + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax error: " + e.msg);
+  }
+  Trace t;
+  t.file = path;
+  t.format = "yaml";
+  t.name = fs::path(path).stem().string();
+  if (!root.IsMap()) throw InputError(path + ":1: expected a mapping with keys name, description, ops");
+  std::vector<std::string> top = {"name", "description", "ops"};
+  for (const auto& kv : root) {
+    std::string k = kv.first.Scalar();
+    if (std::find(top.begin(), top.end(), k) == top.end())
+      throw_input_error(Location{path, kv.first.Mark().line + 1, k},
+                        "unknown key '" + k + "'" + did_you_mean(k, top) + "; valid keys: " + join(top));
+  }
+  if (root["name"] && root["name"].IsScalar()) t.name = root["name"].Scalar();
+  YAML::Node ops = root["ops"];
+  if (!ops || !ops.IsSequence() || ops.size() == 0)
+    throw_input_error(Location{path, ops ? ops.Mark().line + 1 : 1, "ops"}, "expected a non-empty list of ops");
+  std::vector<std::string> types;
+  for (const auto& kv : op_parsers()) types.push_back(kv.first);
+  std::set<std::string> names;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    YAML::Node n = ops[i];
+    std::string prefix = "ops[" + std::to_string(i) + "]";
+    Location at{path, n.Mark().line + 1, prefix};
+    if (!n.IsMap()) throw_input_error(at, "expected a mapping with name, type and shape keys, got " + describe(n));
+    if (!n["name"] || !n["name"].IsScalar() || n["name"].Scalar().empty())
+      throw_input_error(at, "missing required key 'name'");
+    std::string name = n["name"].Scalar();
+    if (!names.insert(name).second) throw_input_error(at, "duplicate op name '" + name + "'");
+    if (!n["type"] || !n["type"].IsScalar()) throw_input_error(at, "missing required key 'type' (" + join(types) + ")");
+    std::string type = n["type"].Scalar();
+    auto it = op_parsers().find(type);
+    if (it == op_parsers().end())
+      throw_input_error(Location{path, n["type"].Mark().line + 1, prefix + ".type"},
+                        "unknown op type \"" + type + "\"" + did_you_mean(type, types) + "; valid: " + join(types));
+    OpReader r{path, n, prefix + "(" + name + ")", {}};
+    Op op = it->second(r);
+    op.name = name;
+    op.shape.name = name;
+    op.where = at;
+    t.ops.push_back(op);
+  }
+  return t;
+}
+
+}  // namespace
+
+Trace read_trace(const std::string& path, const Location& from) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) {
+    throw_input_error(from, "cannot read trace file '" + path + "': " +
+                                (fs::exists(path, ec) ? "not a regular file" : "no such file"));
+  }
+  std::ifstream probe(path);
+  if (!probe) throw_input_error(from, "cannot read trace file '" + path + "': permission denied");
+  std::string ext = fs::path(path).extension().string();
+  if (ext == ".csv") return read_scalesim_csv(path);
+  if (ext == ".yaml" || ext == ".yml") return read_native_yaml(path);
+  throw_input_error(from, "trace file '" + path + "' must end in .csv (SCALE-Sim topology) or .yaml (lpsim trace)");
+}
+
+void filter_ops(Trace& t, const std::vector<std::string>& names, const Location& where) {
+  if (names.empty()) return;
+  std::vector<std::string> all;
+  for (const auto& op : t.ops) all.push_back(op.name);
+  for (const auto& n : names)
+    if (std::find(all.begin(), all.end(), n) == all.end())
+      throw_input_error(where, "no op named '" + n + "' in " + t.file + did_you_mean(n, all));
+  std::vector<Op> kept;
+  for (const auto& op : t.ops)
+    if (std::find(names.begin(), names.end(), op.name) != names.end()) kept.push_back(op);
+  t.ops = kept;
+}
+
+}  // namespace lpsim::trace
