@@ -6,6 +6,7 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"run", "simulate a config (YAML or SCALE-Sim .cfg) and report cycles, traffic and accuracy", cmd_run},
       {"validate", "check a config and its trace; print the fully resolved config", cmd_validate},
+      {"cosim", "co-verify the verilated K-TanH RTL against its C++ model, bit by bit, with accuracy", cmd_cosim},
   };
   return table;
 }

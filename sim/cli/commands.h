@@ -18,5 +18,6 @@ const std::vector<Command>& commands();
 
 int cmd_run(const Args& args);
 int cmd_validate(const Args& args);
+int cmd_cosim(const Args& args);
 
 }  // namespace lpsim::cli

@@ -83,13 +83,12 @@ report::Report simulate(const cfg::Config& c, const trace::Trace& t, const Progr
   r.config_yaml = cfg::dump_config(c);
   Cols k = add_columns(r);
   const double pes = static_cast<double>(c.array.rows * c.array.cols);
-  double bytes_per_word[3];
-  for (int op = 0; op < 3; ++op) bytes_per_word[op] = c.memory.word_bits[op] / 8.0;
+  // Words are packed: n words of b bits occupy ceil(n * b / 8) bytes.
+  auto bytes = [&](uint64_t words, int op) { return (words * c.memory.word_bits[op] + 7) / 8; };
 
   uint64_t sum_compute = 0, sum_stall = 0, sum_total = 0, sum_macs = 0, sum_folds = 0;
   double sum_util_w = 0, sum_meff_w = 0, peak = 0;
-  uint64_t sum_sram[3] = {0, 0, 0};
-  double sum_dram[3] = {0, 0, 0};
+  uint64_t sum_sram[3] = {0, 0, 0}, sum_dram[3] = {0, 0, 0};
   for (size_t i = 0; i < t.ops.size(); ++i) {
     const trace::Op& op = t.ops[i];
     const model::LayerTiming& lt = timing[i];
@@ -116,22 +115,22 @@ report::Report simulate(const cfg::Config& c, const trace::Trace& t, const Progr
     row[k.meff] = 100.0 * lt.mapping_eff;
     row[k.outil] = 100.0 * lt.overall_util;
     row[k.macs] = i64(lt.macs * rep);
-    double rd = 0, wr = 0, layer_peak = 0;
+    uint64_t rd = 0, wr = 0;
+    double layer_peak = 0;
     for (int o = 0; o < 3; ++o) {
       uint64_t words = (o == model::kOfmap ? lt.traffic[o].sram_writes : lt.traffic[o].sram_reads) * rep;
       row[k.sram_words[o]] = i64(words);
-      row[k.sram_bytes[o]] = words * bytes_per_word[o];
-      double dram = (o == model::kOfmap ? lt.traffic[o].dram_writes : lt.traffic[o].dram_reads) * rep *
-                    bytes_per_word[o];
-      row[k.dram_bytes[o]] = dram;
+      row[k.sram_bytes[o]] = i64(bytes(words, o));
+      uint64_t dram = bytes((o == model::kOfmap ? lt.traffic[o].dram_writes : lt.traffic[o].dram_reads) * rep, o);
+      row[k.dram_bytes[o]] = i64(dram);
       (o == model::kOfmap ? wr : rd) += dram;
       sum_sram[o] += words;
       sum_dram[o] += dram;
-      layer_peak += lt.dram_peak_words_per_cycle[o] * bytes_per_word[o];
+      layer_peak += lt.dram_peak_words_per_cycle[o] * c.memory.word_bits[o] / 8.0;
     }
-    row[k.dram_rd] = rd;
-    row[k.dram_wr] = wr;
-    row[k.bw_avg] = total ? (rd + wr) / total : 0.0;
+    row[k.dram_rd] = i64(rd);
+    row[k.dram_wr] = i64(wr);
+    row[k.bw_avg] = total ? static_cast<double>(rd + wr) / total : 0.0;
     row[k.bw_peak] = layer_peak;
     r.rows.push_back(row);
     sum_compute += compute, sum_stall += stall, sum_total += total, sum_macs += lt.macs * rep;
@@ -155,12 +154,12 @@ report::Report simulate(const cfg::Config& c, const trace::Trace& t, const Progr
   tot[k.macs] = i64(sum_macs);
   for (int o = 0; o < 3; ++o) {
     tot[k.sram_words[o]] = i64(sum_sram[o]);
-    tot[k.sram_bytes[o]] = sum_sram[o] * bytes_per_word[o];
-    tot[k.dram_bytes[o]] = sum_dram[o];
+    tot[k.sram_bytes[o]] = i64(bytes(sum_sram[o], o));
+    tot[k.dram_bytes[o]] = i64(sum_dram[o]);
   }
-  tot[k.dram_rd] = sum_dram[0] + sum_dram[1];
-  tot[k.dram_wr] = sum_dram[2];
-  tot[k.bw_avg] = sum_total ? (sum_dram[0] + sum_dram[1] + sum_dram[2]) / sum_total : 0.0;
+  tot[k.dram_rd] = i64(sum_dram[0] + sum_dram[1]);
+  tot[k.dram_wr] = i64(sum_dram[2]);
+  tot[k.bw_avg] = sum_total ? static_cast<double>(sum_dram[0] + sum_dram[1] + sum_dram[2]) / sum_total : 0.0;
   tot[k.bw_peak] = peak;
   return r;
 }

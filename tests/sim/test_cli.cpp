@@ -1,0 +1,134 @@
+// End-to-end: spawn the built lpsim binary like a user would and check exit codes, messages and output files.
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+  int code;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream is(path);
+  std::stringstream ss;
+  ss << is.rdbuf();
+  return ss.str();
+}
+
+fs::path scratch() {
+  fs::path d = fs::temp_directory_path() / ("lpsim_cli_" + std::to_string(::getpid()));
+  fs::create_directories(d);
+  return d;
+}
+
+Result lpsim(const std::string& args) {
+  fs::path d = scratch();
+  std::string out = (d / "stdout").string(), err = (d / "stderr").string();
+  std::string cmd = std::string(LPSIM_BIN) + " " + args + " >" + out + " 2>" + err;
+  int status = std::system(cmd.c_str());
+  return Result{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+}
+
+std::string data(const std::string& rel) { return std::string(LPSIM_TEST_DATA) + "/" + rel; }
+std::string src(const std::string& rel) { return std::string(LPSIM_SOURCE_DIR) + "/" + rel; }
+
+}  // namespace
+
+TEST_CASE("cli: --version, --help and every subcommand's --help", "[sim][cli]") {
+  Result v = lpsim("--version");
+  CHECK(v.code == 0);
+  CHECK(v.out.rfind("lpsim ", 0) == 0);
+  Result h = lpsim("--help");
+  CHECK(h.code == 0);
+  CHECK(h.out.find("run") != std::string::npos);
+  for (const char* cmd : {"run", "validate"}) {
+    Result r = lpsim(std::string(cmd) + " --help");
+    INFO(cmd);
+    CHECK(r.code == 0);
+    CHECK(r.out.find("examples:") != std::string::npos);
+  }
+  Result u = lpsim("rnu");
+  CHECK(u.code == 2);
+  CHECK(u.err.find("did you mean 'run'?") != std::string::npos);
+}
+
+TEST_CASE("cli: every shipped config runs and writes its three report files", "[sim][cli][e2e]") {
+  for (const auto& entry : fs::directory_iterator(src("configs"))) {
+    if (entry.path().extension() != ".yaml") continue;
+    fs::path out = scratch() / entry.path().stem();
+    fs::remove_all(out);
+    Result r = lpsim("run " + entry.path().string() + " --out " + out.string() + " --format json");
+    INFO(entry.path().string() << "\n" << r.err);
+    REQUIRE(r.code == 0);
+    CHECK(r.out.find("\"total\"") != std::string::npos);
+    CHECK(fs::exists(out / "report.json"));
+    CHECK(fs::exists(out / "layers.csv"));
+    CHECK(fs::exists(out / "report.txt"));
+    CHECK(!fs::exists(out / "report.json.tmp"));
+    fs::remove_all(out);
+  }
+}
+
+TEST_CASE("cli: table output has units and a TOTAL row; validate echoes the resolved config", "[sim][cli]") {
+  fs::path out = scratch() / "table";
+  Result r = lpsim("run " + src("configs/default.yaml") + " --out " + out.string());
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("[cycles]") != std::string::npos);
+  CHECK(r.out.find("TOTAL") != std::string::npos);
+  std::string csv = slurp((out / "layers.csv").string());
+  CHECK(csv.rfind("layer,type,gemm_shape,repeat,m,n,k,folds,compute_cycles,stall_cycles,total_cycles,time_us", 0) ==
+        0);
+  fs::remove_all(out);
+  Result v = lpsim("validate " + src("configs/default.yaml") + " --set accelerator.array.rows=16");
+  CHECK(v.code == 0);
+  CHECK(v.out.find("rows: 16") != std::string::npos);
+  CHECK(v.out.find("# ok") != std::string::npos);
+}
+
+TEST_CASE("cli: bad input exits with code 2, one clear message, and no output files", "[sim][cli][errors]") {
+  struct Case {
+    std::string args;
+    std::string message;
+  } cases[] = {
+      {data("bad_inputs/syntax.yaml"), "syntax.yaml:3: YAML syntax error"},
+      {data("bad_inputs/unknown_key.yaml"), "unknown key 'aray' (did you mean 'array'?)"},
+      {data("bad_inputs/negative_rows.yaml"), "accelerator.array.rows: expected a positive integer, got \"-4\""},
+      {data("bad_inputs/wrong_type.yaml"), "accelerator.array.cols: expected a positive integer"},
+      {data("bad_inputs/zero_sram.yaml"), "accelerator.memory.filter.sram_kib: expected a positive number"},
+      {data("bad_inputs/tiny_sram.yaml"), "fewer than one array row of operands"},
+      {data("bad_inputs/bad_dataflow.yaml"), "accelerator.array.dataflow: expected one of os, ws, is"},
+      {data("bad_inputs/missing_trace.yaml"), "missing_trace.yaml:2: workload.trace: cannot read trace file"},
+      {data("bad_inputs/bad_csv_value.yaml"), "bad_value.csv:3: column 'Filter Height'"},
+      {data("bad_inputs/bad_csv_columns.yaml"), "short_row.csv:2: expected 8 columns"},
+      {data("bad_inputs/bad_op.yaml"), "unknown key 'kernal_h' (did you mean 'kernel_h'?)"},
+      {data("bad_inputs/unknown_layer.yaml"), "workload.layers: no op named 'C9'"},
+      {data("bad_inputs/unknown_cfg_key.cfg") + " --trace " + data("traces/small_conv.csv"),
+       "unknown SCALE-Sim key 'ArrayWidht'"},
+      {data("no_such_config.yaml"), "no_such_config.yaml: cannot read config file: no such file"},
+      {src("configs/default.yaml") + " --set accelerator.array.rows=0", "--set: accelerator.array.rows"},
+      {src("configs/default.yaml") + " --format xml", "--format: expected one of table, json, csv, none"},
+      {src("configs/default.yaml") + " --bogus", "lpsim run: unrecognised option '--bogus'"},
+  };
+  for (const auto& c : cases) {
+    fs::path out = scratch() / "bad_out";
+    fs::remove_all(out);
+    Result r = lpsim("run " + c.args + " --out " + out.string());
+    INFO(c.args << "\nstderr: " << r.err);
+    CHECK(r.code == 2);
+    CHECK(r.err.find(c.message) != std::string::npos);
+    CHECK(r.err.find("internal error") == std::string::npos);
+    CHECK(r.out.empty());
+    CHECK(!fs::exists(out));
+  }
+}

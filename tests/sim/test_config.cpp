@@ -1,0 +1,116 @@
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <string>
+
+#include "config/config.h"
+
+using namespace lpsim;
+
+namespace {
+std::string data(const std::string& rel) { return std::string(LPSIM_TEST_DATA) + "/" + rel; }
+std::string src(const std::string& rel) { return std::string(LPSIM_SOURCE_DIR) + "/" + rel; }
+
+// Returns the InputError message of loading `path`, or "" if it loads.
+std::string load_error(const std::string& path, const std::vector<cfg::Override>& o = {}) {
+  try {
+    cfg::load_config(path, o);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST_CASE("config: default.yaml loads with the documented values", "[sim][config]") {
+  cfg::Config c = cfg::load_config(src("configs/default.yaml"), {});
+  CHECK(c.array.rows == 32);
+  CHECK(c.array.cols == 32);
+  CHECK(c.array.dataflow == model::Dataflow::kOS);
+  CHECK(c.memory.sram_words(model::kIfmap) == 256 * 1024);
+  CHECK(c.workload.trace == src("traces/alexnet.csv"));  // relative to the config file
+}
+
+TEST_CASE("config: missing keys take their defaults", "[sim][config]") {
+  cfg::Config c = cfg::load_config(data("bad_inputs/bad_csv_value.yaml"), {});
+  CHECK(c.array.rows == 32);
+  CHECK(c.array.clock_mhz == 1000.0);
+  CHECK(c.memory.word_bits[model::kOfmap] == 8);
+  CHECK(c.memory.dram_bw_bytes_per_cycle == 32.0);
+  CHECK(c.run.seed == 1);
+  CHECK(c.run.formats == std::vector<std::string>{"table", "json", "csv"});
+}
+
+TEST_CASE("config: --set overrides use the same keys and checks", "[sim][config]") {
+  cfg::Config c = cfg::load_config(src("configs/default.yaml"),
+                                   {cfg::parse_override("accelerator.array.rows=64"),
+                                    cfg::parse_override("accelerator.array.dataflow=ws"),
+                                    cfg::parse_override("run.formats=[json]")});
+  CHECK(c.array.rows == 64);
+  CHECK(c.array.dataflow == model::Dataflow::kWS);
+  CHECK(c.run.formats == std::vector<std::string>{"json"});
+  std::string e = load_error(src("configs/default.yaml"), {cfg::parse_override("accelerator.array.rows=-4")});
+  CHECK(e == "--set: accelerator.array.rows: expected a positive integer, got \"-4\"");
+  e = load_error(src("configs/default.yaml"), {cfg::parse_override("accelerator.array.row=4")});
+  CHECK(e.find("did you mean 'accelerator.array.rows'") != std::string::npos);
+  CHECK_THROWS_AS(cfg::parse_override("accelerator.array.rows"), InputError);
+}
+
+TEST_CASE("config: each error class names file, line and key path", "[sim][config][errors]") {
+  struct Case {
+    const char* file;
+    const char* expected;
+  } cases[] = {
+      {"bad_inputs/syntax.yaml", "syntax.yaml:3: YAML syntax error"},
+      {"bad_inputs/unknown_key.yaml", "unknown_key.yaml:2: accelerator.aray: unknown key 'aray' (did you mean 'array'?)"},
+      {"bad_inputs/negative_rows.yaml",
+       "negative_rows.yaml:3: accelerator.array.rows: expected a positive integer, got \"-4\""},
+      {"bad_inputs/wrong_type.yaml",
+       "wrong_type.yaml:4: accelerator.array.cols: expected a positive integer, got \"thirty-two\""},
+      {"bad_inputs/zero_sram.yaml",
+       "zero_sram.yaml:3: accelerator.memory.filter.sram_kib: expected a positive number, got \"0\""},
+      {"bad_inputs/tiny_sram.yaml", "tiny_sram.yaml:4: accelerator.memory.ifmap.sram_kib: 0.125 KiB holds 128 words "
+                                    "of 8 bits, fewer than one array row of operands"},
+      {"bad_inputs/bad_dataflow.yaml",
+       "bad_dataflow.yaml:3: accelerator.array.dataflow: expected one of os, ws, is, got \"sw\""},
+      {"bad_inputs/no_trace_key.yaml", "no_trace_key.yaml: workload.trace: missing required key"},
+      {"bad_inputs/unknown_cfg_key.cfg",
+       "unknown_cfg_key.cfg:6: architecture_presets.ArrayWidht: unknown SCALE-Sim key 'ArrayWidht' (did you mean "
+       "'ArrayWidth'?)"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.file);
+    std::string e = load_error(data(c.file));
+    CHECK(e.find(c.expected) != std::string::npos);
+    CHECK(e.rfind(data(c.file), 0) == 0);  // the message starts with the file's path
+  }
+}
+
+TEST_CASE("config: SCALE-Sim .cfg maps onto the same keys", "[sim][config][scalesim]") {
+  std::string path = std::string(LPSIM_TEST_DATA) + "/tmp_ws.cfg";
+  {
+    std::ofstream os(path);
+    os << "[general]\nrun_name = t\n\n[architecture_presets]\nArrayHeight:    16\nArrayWidth:     64\n"
+          "IfmapSramSzkB:    64\nFilterSramSzkB:   64\nOfmapSramSzkB:    32\nIfmapOffset:    0\n"
+          "FilterOffset:   10000000\nOfmapOffset:    20000000\nBandwidth : 10\nDataflow : ws\nMemoryBanks:   1\n\n"
+          "[run_presets]\nInterfaceBandwidth: USER\n";
+  }
+  cfg::Config c = cfg::load_config(path, {}, data("traces/small_conv.csv"));
+  std::remove(path.c_str());
+  CHECK(c.array.rows == 16);
+  CHECK(c.array.cols == 64);
+  CHECK(c.array.dataflow == model::Dataflow::kWS);
+  CHECK(c.memory.sram_words(model::kOfmap) == 32 * 1024);  // kB of 1-byte words
+  CHECK(c.memory.dram_bw_words(model::kIfmap) == 10.0);
+  CHECK(c.workload.trace == data("traces/small_conv.csv"));
+}
+
+TEST_CASE("config: dump lists every key with its resolved value", "[sim][config]") {
+  cfg::Config c = cfg::load_config(src("configs/default.yaml"), {cfg::parse_override("accelerator.array.cols=48")});
+  std::string y = cfg::dump_config(c);
+  CHECK(y.find("    cols: 48") != std::string::npos);
+  CHECK(y.find("dataflow: os") != std::string::npos);
+  CHECK(y.find("latency_cycles: 1") != std::string::npos);
+  std::string md = cfg::schema_reference_markdown();
+  CHECK(md.find("`accelerator.memory.dram.bandwidth_bytes_per_cycle`") != std::string::npos);
+}
