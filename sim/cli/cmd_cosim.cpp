@@ -49,13 +49,13 @@ int cmd_cosim(const Args& args) {
   std::string block;
   int lanes = 8;
   std::string inputs = "exhaustive";
-  uint64_t seed = 1;
+  int64_t seed = 1;
   opts.add_options()
       ("block", po::value<std::string>(&block)->required(), "block to co-verify (only: ktanh)")
       ("lanes", po::value<int>(&lanes)->default_value(8), "parallel lanes driven (1..4096; RTL built with 32)")
       ("inputs", po::value<std::string>(&inputs)->default_value("exhaustive"),
        "exhaustive (all 65536 BF16 patterns) or random:N (N uniform random patterns)")
-      ("seed", po::value<uint64_t>(&seed)->default_value(1), "seed for random:N inputs (std::mt19937_64)");
+      ("seed", po::value<int64_t>(&seed)->default_value(1), "seed for random:N inputs (std::mt19937_64), >= 0");
   po::positional_options_description pos;
   pos.add("block", 1);
   po::variables_map vm;
@@ -77,8 +77,9 @@ int cmd_cosim(const Args& args) {
     bad_option("--lanes", "expected an integer from 1 to " + std::to_string(kMaxLanes) + ", got " +
                               std::to_string(lanes));
   }
+  if (seed < 0) bad_option("--seed", "expected a non-negative integer, got " + std::to_string(seed));
   std::string desc;
-  const std::vector<uint16_t> patterns = parse_inputs(inputs, seed, &desc);
+  const std::vector<uint16_t> patterns = parse_inputs(inputs, static_cast<uint64_t>(seed), &desc);
 
   const model::CosimResult r = model::cosim_ktanh(patterns, lanes);
   std::cout << model::format_cosim_report(r, desc);

@@ -1,0 +1,10 @@
+# Runs EXE with ARGS (arguments separated by "|") and fails unless the exit code is WANT_RC and stderr says "error:".
+string(REPLACE "|" ";" argv "${ARGS}")
+execute_process(COMMAND ${EXE} ${argv} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL WANT_RC)
+  message(FATAL_ERROR "exit code ${rc}, expected ${WANT_RC}\nstdout: ${out}\nstderr: ${err}")
+endif()
+if(NOT err MATCHES "error: ")
+  message(FATAL_ERROR "no error message on stderr: ${err}")
+endif()
+message(STATUS "exit ${rc}: ${err}")
