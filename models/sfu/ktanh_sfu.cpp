@@ -29,9 +29,7 @@ KtanhSfu& KtanhSfu::instance() {
 
 KtanhSfu::KtanhSfu(sc_core::sc_module_name name)
     : sc_core::sc_module(name),
-      // First rising edge at 5 ns: every sc_start of k periods then covers exactly k rising edges and stops
-      // between edges (shared notes/toolchain.md sec. 4).
-      clk_("clk", kKtanhClockPeriodNs, sc_core::SC_NS, 0.5, kKtanhClockPeriodNs / 2, sc_core::SC_NS, true),
+      clk_("clk", false),
       rst_("rst"),
       in_valid_("in_valid"),
       out_valid_("out_valid"),
@@ -47,6 +45,22 @@ KtanhSfu::KtanhSfu(sc_core::sc_module_name name)
   SC_HAS_PROCESS(KtanhSfu);
   SC_THREAD(drive_thread);
   sensitive << clk_.posedge_event();  // initialised at time 0: runs to its first wait() before any edge
+  SC_THREAD(clock_thread);
+}
+
+// One job = job_edges_ clock periods; the first rising edge comes half a period after the job starts.
+void KtanhSfu::clock_thread() {
+  const sc_core::sc_time half(kKtanhClockPeriodNs / 2, sc_core::SC_NS);
+  for (;;) {
+    while (!job_pending_) wait(job_start_);
+    job_pending_ = false;
+    for (size_t e = 0; e < job_edges_; ++e) {
+      wait(half);
+      clk_.write(true);
+      wait(half);
+      clk_.write(false);
+    }
+  }
 }
 
 // Runs on every rising edge. SystemC semantics make this a clean cycle boundary: reads see the values the
@@ -98,7 +112,9 @@ std::vector<KtanhCycleOut> KtanhSfu::drive(const std::vector<KtanhCycleIn>& in, 
   job_out_ = &out;
   job_pos_ = 0;
   job_edges_ = out.size() + 1;  // outputs of cycle c are read at the edge that ends it
-  sc_core::sc_start(sc_core::sc_time(kKtanhClockPeriodNs * static_cast<double>(job_edges_), sc_core::SC_NS));
+  job_pending_ = true;
+  job_start_.notify(sc_core::SC_ZERO_TIME);
+  sc_core::sc_start();  // returns when the gated clock has stopped and no events remain
   const bool complete = job_pos_ == job_edges_;
   job_in_ = nullptr;
   job_out_ = nullptr;

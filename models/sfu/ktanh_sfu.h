@@ -59,8 +59,13 @@ class KtanhSfu : public sc_core::sc_module {
  private:
   explicit KtanhSfu(sc_core::sc_module_name name);
   void drive_thread();
+  void clock_thread();
 
-  sc_core::sc_clock clk_;
+  // Gated clock: it toggles only while a job runs, so an idle SFU schedules no events and a bare sc_start()
+  // elsewhere in the process (the array timing model runs until its events are exhausted) still returns.
+  sc_core::sc_signal<bool> clk_;
+  sc_core::sc_event job_start_;
+  bool job_pending_ = false;  // set by drive(); also covers a job posted before the thread first runs
   sc_core::sc_signal<bool> rst_;
   sc_core::sc_signal<uint32_t> in_valid_;
   sc_core::sc_signal<uint32_t> out_valid_;

@@ -11,7 +11,9 @@ bool parse_command_line(const std::string& name, const Args& args, po::options_d
                         const CommandHelp& help) {
   opts.add_options()("help,h", "show this help with examples");
   try {
-    po::store(po::command_line_parser(args).options(opts).positional(positional).run(), vm);
+    // No abbreviated options: '--lane 4' must not silently mean '--lanes 4'.
+    auto style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+    po::store(po::command_line_parser(args).options(opts).positional(positional).style(style).run(), vm);
     if (vm.count("help")) {
       std::cout << "usage: " << help.usage << "\n\n" << help.about << "\n\n" << opts << "\n";
       if (!help.examples.empty()) std::cout << "examples:\n" << help.examples << "\n";
