@@ -101,6 +101,16 @@ const std::vector<KeySpec>& schema() {
                  "latency of one DRAM request", {},
                  [](Config& c, const Value& v) { c.memory.dram_latency_cycles = v.i; },
                  [](const Config& c) { return std::to_string(c.memory.dram_latency_cycles); }});
+    s.push_back({"accelerator.sfu.impl", Type::kEnum, "model", "",
+                 "K-TanH special-function unit: rtl = verilated rtl/ktanh.sv, model = bit-exact C++ model (same "
+                 "bits, faster), exact = libm rounded to BF16",
+                 {"rtl", "model", "exact"},
+                 [](Config& c, const Value& v) { model::parse_sfu_impl(v.s, &c.sfu.impl); },
+                 [](const Config& c) { return std::string(model::to_string(c.sfu.impl)); }});
+    s.push_back({"accelerator.sfu.lanes", Type::kPosInt, "32", "lanes",
+                 "SFU lanes: activation results per cycle (pipeline latency 2 cycles)", {},
+                 [](Config& c, const Value& v) { c.sfu.lanes = static_cast<int>(v.i); },
+                 [](const Config& c) { return std::to_string(c.sfu.lanes); }});
     KeySpec trace{"workload.trace", Type::kPath, "", "path",
                   "trace file: native YAML trace or SCALE-Sim topology CSV (conv or GEMM); relative to the config file",
                   {},
@@ -394,6 +404,11 @@ Config load_config(const std::string& path, const std::vector<Override>& overrid
   if (tp.is_relative() && tl.file != "--set" && tl.file != "--trace")
     tp = fs::path(path).parent_path() / tp;
   c.workload.trace = tp.lexically_normal().string();
+
+  c.sfu.clock_mhz = c.array.clock_mhz;
+  if (c.sfu.lanes > 4096)
+    throw_input_error(c.loc("accelerator.sfu.lanes"),
+                      "expected at most 4096 lanes, got " + std::to_string(c.sfu.lanes));
 
   // Cross-field checks.
   for (int op = 0; op < 3; ++op) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "array/timing.h"
+#include "sfu/sfu.h"
 #include "util/error.h"
 
 namespace lpsim::cfg {
@@ -29,6 +30,7 @@ struct Config {
   std::string source_file;  // the config file as given on the command line
   model::ArrayParams array;
   model::MemoryParams memory;
+  model::SfuParams sfu;  // clock_mhz follows accelerator.array.clock_mhz
   WorkloadConfig workload;
   RunConfig run;
   std::map<std::string, Location> where;  // key path -> where its value came from (for cross-field errors)

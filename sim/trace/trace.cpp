@@ -14,7 +14,9 @@ namespace fs = std::filesystem;
 
 namespace lpsim::trace {
 
-const char* to_string(OpType t) { return t == OpType::kGemm ? "gemm" : "conv2d"; }
+const char* to_string(OpType t) {
+  return t == OpType::kGemm ? "gemm" : t == OpType::kConv2d ? "conv2d" : "activation";
+}
 
 namespace {
 
@@ -216,9 +218,26 @@ Op read_conv2d(OpReader& r) {
   return op;
 }
 
+// Activation op: `size` elements through the SFU; without `size`, the previous op's output elements.
+template <model::Activation A>
+Op read_activation(OpReader& r) {
+  r.check_unknown({"name", "type", "size"});
+  Op op;
+  op.type = OpType::kActivation;
+  op.activation = A;
+  op.elements = r.integer("size", 0, false);  // 0 = inherit, resolved by the caller
+  return op;
+}
+
 using OpParser = Op (*)(OpReader&);
 const std::map<std::string, OpParser>& op_parsers() {
-  static const std::map<std::string, OpParser> m = {{"gemm", read_gemm}, {"conv2d", read_conv2d}};
+  static const std::map<std::string, OpParser> m = {
+      {"gemm", read_gemm},
+      {"conv2d", read_conv2d},
+      {"tanh", read_activation<model::Activation::kTanh>},
+      {"sigmoid", read_activation<model::Activation::kSigmoid>},
+      {"gelu", read_activation<model::Activation::kGelu>},
+      {"swish", read_activation<model::Activation::kSwish>}};
   return m;
 }
 
@@ -265,6 +284,11 @@ Trace read_native_yaml(const std::string& path) {
                         "unknown op type \"" + type + "\"" + did_you_mean(type, types) + "; valid: " + join(types));
     OpReader r{path, n, prefix + "(" + name + ")", {}};
     Op op = it->second(r);
+    if (op.type == OpType::kActivation && op.elements == 0) {
+      if (t.ops.empty())
+        throw_input_error(at, "an activation op needs 'size' (elements) when no op precedes it");
+      op.elements = static_cast<int64_t>(t.ops.back().outputs());
+    }
     op.name = name;
     op.shape.name = name;
     op.where = at;

@@ -6,11 +6,12 @@
 #include <vector>
 
 #include "array/timing.h"
+#include "sfu/ktanh_ref.h"
 #include "util/error.h"
 
 namespace lpsim::trace {
 
-enum class OpType { kGemm, kConv2d };
+enum class OpType { kGemm, kConv2d, kActivation };
 const char* to_string(OpType t);
 
 struct Op {
@@ -18,8 +19,15 @@ struct Op {
   OpType type = OpType::kGemm;
   model::LayerShape shape;  // what one instance looks like to the array (SCALE-Sim conv form)
   int64_t repeat = 1;       // independent identical instances (attention heads, conv groups)
+  // Activation ops (tanh, sigmoid, gelu, swish) run on the special-function unit at the array output.
+  model::Activation activation = model::Activation::kTanh;
+  int64_t elements = 0;     // activation inputs (elements); 0 for array ops
   Location where;           // file:line of the op in its trace
-  uint64_t macs() const { return shape.macs() * static_cast<uint64_t>(repeat); }
+  bool on_array() const { return type != OpType::kActivation; }
+  uint64_t macs() const { return on_array() ? shape.macs() * static_cast<uint64_t>(repeat) : 0; }
+  uint64_t outputs() const {  // elements the op produces
+    return on_array() ? static_cast<uint64_t>(shape.M() * shape.N() * repeat) : static_cast<uint64_t>(elements);
+  }
 };
 
 struct Trace {
