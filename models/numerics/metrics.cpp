@@ -1,0 +1,75 @@
+#include "numerics/metrics.h"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+namespace lpsim::num {
+
+namespace {
+
+template <class T>
+ErrorMetrics compute(const T* ref, const T* q, size_t n) {
+  ErrorMetrics m;
+  m.count = n;
+  double signal = 0, noise = 0, sum_abs = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const double r = static_cast<double>(ref[i]);
+    const double v = static_cast<double>(q[i]);
+    m.nan_in += std::isnan(r);
+    m.inf_in += std::isinf(r);
+    m.nan_out += std::isnan(v);
+    m.inf_out += std::isinf(v);
+    if (!std::isfinite(r) || !std::isfinite(v)) continue;
+    ++m.compared;
+    const double err = std::fabs(v - r);
+    signal += r * r;
+    noise += err * err;
+    sum_abs += err;
+    if (err > m.max_abs_error) m.max_abs_error = err;
+    if (r != 0) {
+      const double rel = err / std::fabs(r);
+      if (rel > m.max_rel_error) m.max_rel_error = rel;
+      if (v == 0) ++m.flushed_to_zero;
+    }
+  }
+  m.mean_abs_error = m.compared ? sum_abs / static_cast<double>(m.compared) : 0.0;
+  if (m.compared == 0) {
+    m.sqnr_db = std::numeric_limits<double>::quiet_NaN();  // nothing to compare
+  } else if (noise == 0) {
+    m.sqnr_db = std::numeric_limits<double>::infinity();
+  } else {
+    m.sqnr_db = 10.0 * std::log10(signal / noise);  // -inf when the signal is zero
+  }
+  return m;
+}
+
+}  // namespace
+
+ErrorMetrics error_metrics(const double* ref, const double* result, size_t n) { return compute(ref, result, n); }
+ErrorMetrics error_metrics(const float* ref, const float* result, size_t n) { return compute(ref, result, n); }
+
+std::string to_text(const ErrorMetrics& m) {
+  char sqnr[32];
+  if (std::isnan(m.sqnr_db)) {
+    std::snprintf(sqnr, sizeof sqnr, "n/a");
+  } else {
+    std::snprintf(sqnr, sizeof sqnr, "%.2f", m.sqnr_db);  // "inf" when exact
+  }
+  char buf[1024];
+  std::snprintf(buf, sizeof buf,
+                "elements          %zu (%zu finite pairs compared)\n"
+                "SQNR              %s dB\n"
+                "max abs error     %.6g (data units)\n"
+                "mean abs error    %.6g (data units)\n"
+                "max rel error     %.6g (%.4g %%)\n"
+                "saturated         %zu elements (clamped to max, or overflowed in ovf mode)\n"
+                "flushed to zero   %zu elements\n"
+                "NaN               %zu in, %zu out\n"
+                "Inf               %zu in, %zu out\n",
+                m.count, m.compared, sqnr, m.max_abs_error, m.mean_abs_error, m.max_rel_error,
+                100.0 * m.max_rel_error, m.saturated, m.flushed_to_zero, m.nan_in, m.nan_out, m.inf_in, m.inf_out);
+  return buf;
+}
+
+}  // namespace lpsim::num

@@ -1,0 +1,24 @@
+// NumPy .npy reader/writer for float32 arrays in C order (format versions 1.0-3.0; numpy.lib.format).
+// Strict: any other dtype, Fortran order, a malformed header, truncated or surplus data is an InputError that
+// names the file.
+#pragma once
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace lpsim::io {
+
+struct NpyArray {
+  std::vector<size_t> shape;  // () for a scalar
+  std::vector<float> data;    // C order, product(shape) values
+};
+
+NpyArray read_npy_f32(const std::string& path);
+// Parses the bytes of a .npy file; `path` is only used in messages.
+NpyArray parse_npy_f32(const std::string& bytes, const std::string& path);
+// The bytes of a version-1.0 .npy file holding `data` (product(shape) values) as '<f4', C order.
+std::string npy_f32_bytes(const float* data, const std::vector<size_t>& shape);
+
+std::string shape_str(const std::vector<size_t>& shape);  // "(3, 4)", "(5,)", "()"
+
+}  // namespace lpsim::io
