@@ -1,0 +1,461 @@
+// run_gemm: quantize the operands once (numerics library), pack them into the kernels' tile layout, run the
+// tile kernels on std::threads. Every output is computed by one kernel call from its own inputs only, so the
+// split across threads never changes a bit.
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <thread>
+
+#include "numerics/convert.h"
+#include "numerics/convert_array.h"
+#include "numerics/parallel.h"
+#include "numerics/scaled.h"
+#include "pe/engine.h"
+#include "pe/quantize.h"
+
+namespace lpsim::model {
+
+using namespace pe_detail;
+
+namespace pe_detail {
+
+int thread_count(int threads) {
+  if (threads > 0) return threads;
+  const unsigned h = std::thread::hardware_concurrency();
+  return h == 0 ? 1 : static_cast<int>(h);
+}
+
+namespace {
+
+constexpr size_t kParallelMin = size_t{1} << 16;  // elements below which quantizing/packing stays on one thread
+
+// 0 < |x| < Inf, on the bits (vectorises).
+inline bool finite_nonzero(float x) {
+  uint32_t u;
+  std::memcpy(&u, &x, 4);
+  return (u & 0x7fffffffu) - 1u < 0x7f7fffffu;
+}
+
+// Decoded element values of all 256 codes.
+std::vector<double> element_lut(const num::NumberFormat& e) {
+  std::vector<double> lut(256);
+  const uint32_t ncodes = 1u << e.width();
+  for (uint32_t c = 0; c < 256; ++c) {
+    const uint32_t code = c & (ncodes - 1);
+    lut[c] = e.is_float() ? num::decode(e.flt, code) : num::decode(e.integer, code);
+  }
+  return lut;
+}
+
+}  // namespace
+
+QuantOperand quantize_operand(const ResolvedPe& r, const OperandFormat& f, bool is_b, const float* x,
+                              int64_t rows, int64_t cols, int threads) {
+  QuantOperand q;
+  q.rows = rows;
+  q.cols = cols;
+  q.family = f.family;
+  q.element = f.element;
+  const size_t n = static_cast<size_t>(rows * cols);
+  const uint64_t seed = r.params.seed + (is_b ? 1 : 0);
+  if (n < kParallelMin) threads = 1;  // thread start-up would cost more than the work
+  if (f.family == PeMode::kMx) {
+    // MX v1.0 §6.3 via numerics::mx_quantize: A blocks run along its rows (K), B blocks along its columns (K).
+    num::MxOptions o;
+    o.element = f.element;
+    o.block_size = r.params.mx_block;
+    o.axis = is_b ? 0 : 1;
+    o.scale_rule = r.params.mx_scale_rule;
+    o.rounding = r.params.rounding;
+    o.seed = seed;
+    o.threads = threads;
+    const int64_t bs = r.params.mx_block;
+    const int64_t nb = ((is_b ? rows : cols) + bs - 1) / bs;
+    q.codes = ScratchBuf<uint8_t>(n);
+    q.scales.resize(static_cast<size_t>(is_b ? nb * cols : rows * nb));
+    q.saturations = num::mx_quantize_into(o, x, static_cast<size_t>(rows), static_cast<size_t>(cols),
+                                          q.codes.data(), q.scales.data(), nullptr);
+    q.lut = element_lut(f.element);
+    // Underflows: finite nonzero inputs whose element is zero (blocks with a NaN scale excluded).
+    std::atomic<uint64_t> under{0};
+    const double* lut = q.lut.data();
+    num::parallel_for(static_cast<size_t>(rows), threads, [&](size_t i0, size_t i1) {
+      uint64_t u = 0;
+      for (size_t i = i0; i < i1; ++i) {
+        const int64_t ii = static_cast<int64_t>(i);
+        const uint8_t* sc = q.scales.data() + (is_b ? (ii / bs) * cols : ii * nb);
+        const float* xr = x + i * static_cast<size_t>(cols);
+        const uint8_t* cr = q.codes.data() + i * static_cast<size_t>(cols);
+        for (int64_t j0 = 0; j0 < cols; j0 += is_b ? cols : bs) {
+          const int64_t j1 = std::min(cols, j0 + (is_b ? cols : bs));
+          for (int64_t j = j0; j < j1; ++j) {
+            const uint8_t s = is_b ? sc[j] : sc[j0 / bs];
+            u += (finite_nonzero(xr[j]) & (s != num::kE8M0Nan) & (lut[cr[j]] == 0.0)) ? 1 : 0;
+          }
+        }
+      }
+      under += u;
+    });
+    q.underflows = under;
+  } else if (f.family == PeMode::kFloat) {
+    // Elementwise cast with saturation (OFP8 SAT); optional per-tensor scale s = max / amax (FP8 paper §4).
+    q.scale = num::tensor_scale(f.element, num::finite_amax_bits(x, n),
+                                r.params.tensor_scaling ? num::TensorScale::kExact : num::TensorScale::kNone);
+    ScratchBuf<uint32_t> codes(n);
+    num::ArrayOptions o;
+    o.round = num::RoundOptions{r.params.rounding, num::Overflow::kSaturate, num::Subnormals::kKeep, 16};
+    o.scale = q.scale;
+    o.seed = seed;
+    o.threads = threads;
+    q.saturations = num::encode_array(f.element.flt, x, n, codes.data(), o).overflow;
+    q.fvals = ScratchBuf<float>(n);
+    // Decoded values: a table for formats up to 16 bits, the bits themselves for fp32 (a prefix of fp32).
+    std::vector<float> lut;
+    const int width = f.element.flt.width;
+    if (width <= 16) {
+      lut.resize(size_t{1} << width);
+      for (uint32_t c = 0; c < lut.size(); ++c) lut[c] = num::decode_float(f.element.flt, c);
+    }
+    std::atomic<uint64_t> under{0};
+    num::parallel_for(n, threads, [&](size_t i0, size_t i1) {
+      const uint32_t* cp = codes.data();
+      float* vp = q.fvals.data();
+      uint64_t u = 0;
+      for (size_t i = i0; i < i1; ++i) {
+        float v;
+        if (width <= 16) {
+          v = lut[cp[i]];
+        } else {
+          const uint32_t c = cp[i] << (32 - width);
+          std::memcpy(&v, &c, 4);
+        }
+        vp[i] = v;
+        u += (finite_nonzero(x[i]) & (v == 0.0f)) ? 1 : 0;
+      }
+      under += u;
+    });
+    q.underflows = under;
+  } else {
+    // DFP (Das et al. 2018, libxsmm rule): one exponent per tensor. Same steps as numerics::quantize_dfp
+    // (dfp_exponent, then the symmetric P-bit IntFormat with 2^exponent steps through encode_array), run on all
+    // threads and without its dequantized copy; tests/pe cross-checks against quantize_dfp itself.
+    const int bits = f.element.integer.bits;
+    q.exponent = num::dfp_exponent(num::finite_amax_bits(x, n), bits, r.params.dfp_add_shift);
+    const num::IntFormat dfp = num::make_int_format(bits, -q.exponent, /*symmetric=*/true);
+    ScratchBuf<uint32_t> codes(n);
+    num::ArrayOptions o;
+    o.round = num::RoundOptions{r.params.rounding, num::Overflow::kSaturate, num::Subnormals::kKeep, 16};
+    o.seed = seed;
+    o.threads = threads;
+    q.saturations = num::encode_array(dfp, x, n, codes.data(), o).overflow;
+    q.ivals = ScratchBuf<int32_t>(n);
+    std::atomic<uint64_t> under{0};
+    num::parallel_for(n, threads, [&](size_t i0, size_t i1) {
+      const uint32_t* cp = codes.data();
+      int32_t* ip = q.ivals.data();
+      const int sh = 32 - bits;  // sign-extend the P-bit two's-complement code
+      uint64_t u = 0;
+      for (size_t i = i0; i < i1; ++i) {
+        const int32_t kv = static_cast<int32_t>(cp[i] << sh) >> sh;
+        ip[i] = kv;
+        u += (finite_nonzero(x[i]) & (kv == 0)) ? 1 : 0;
+      }
+      under += u;
+    });
+    q.underflows = under;
+  }
+  return q;
+}
+
+std::vector<double> dequantize(const QuantOperand& q, int mx_block, bool is_b) {
+  const size_t n = static_cast<size_t>(q.rows * q.cols);
+  std::vector<double> v(n);
+  if (q.family == PeMode::kMx) {
+    const int64_t bs = mx_block;
+    const int64_t nb = ((is_b ? q.rows : q.cols) + bs - 1) / bs;
+    for (int64_t i = 0; i < q.rows; ++i) {
+      for (int64_t j = 0; j < q.cols; ++j) {
+        const size_t idx = static_cast<size_t>(i * q.cols + j);
+        const uint8_t sc = q.scales[static_cast<size_t>(is_b ? (i / bs) * q.cols + j : i * nb + j / bs)];
+        v[idx] = sc == num::kE8M0Nan ? std::numeric_limits<double>::quiet_NaN()
+                                     : std::ldexp(q.lut[q.codes[idx]], static_cast<int>(sc) - 127);
+      }
+    }
+  } else if (q.family == PeMode::kFloat) {
+    for (size_t i = 0; i < n; ++i) v[i] = q.fvals[i];
+  } else {
+    for (size_t i = 0; i < n; ++i) v[i] = q.ivals[i];
+  }
+  return v;
+}
+
+double descale_of(const QuantOperand& a, const QuantOperand& b) {
+  if (a.family == PeMode::kFloat) {
+    return static_cast<float>(1.0 / (static_cast<double>(a.scale) * static_cast<double>(b.scale)));
+  }
+  if (a.family == PeMode::kInt) return std::ldexp(1.0, a.exponent + b.exponent);
+  return 1.0;
+}
+
+namespace {
+
+int element_lsb(const num::NumberFormat& e) {
+  return e.is_float() ? e.flt.emin - e.flt.man_bits : -e.integer.frac_bits;
+}
+
+// max |element| / 2^lsb, an integer.
+u128 element_max_units(const num::NumberFormat& e) {
+  return static_cast<u128>(std::ldexp(e.max_value(), -element_lsb(e)));
+}
+
+// Packing writes every element of the packed buffers, padding included (they are not zero-initialised), and
+// runs over row / column panels in parallel.
+void pack_mx(const QuantOperand& qa, const QuantOperand& qb, int bs, int threads, MxPacked& p) {
+  if (static_cast<size_t>(qa.rows * qa.cols + qb.rows * qb.cols) < kParallelMin) threads = 1;
+  constexpr int MR = kMxMR, NR = kMxNR;
+  p.m = qa.rows;
+  p.k = qa.cols;
+  p.n = qb.cols;
+  p.bs = bs;
+  p.nb = (p.k + bs - 1) / bs;
+  p.mp = round_up(std::max<int64_t>(p.m, 1), MR);
+  p.np = round_up(std::max<int64_t>(p.n, 1), NR);
+  p.lsb_a = element_lsb(qa.element);
+  p.lsb_b = element_lsb(qb.element);
+  // Exact in double when bs * max_a * max_b (in units of 2^(lsb_a + lsb_b)) stays below 2^53.
+  p.exact_double = static_cast<u128>(bs) * element_max_units(qa.element) * element_max_units(qb.element) <
+                   (u128(1) << 53);
+  const int64_t kp = p.nb * bs;
+  p.a = ScratchBuf<double>(static_cast<size_t>(p.mp * kp));
+  p.b = ScratchBuf<double>(static_cast<size_t>(p.np * kp));
+  p.sa = ScratchBuf<double>(static_cast<size_t>(p.mp * p.nb));
+  p.sb = ScratchBuf<double>(static_cast<size_t>(p.np * p.nb));
+  p.xa = ScratchBuf<int16_t>(static_cast<size_t>(p.mp * p.nb));
+  p.xb = ScratchBuf<int16_t>(static_cast<size_t>(p.np * p.nb));
+  auto scale_d = [](uint8_t c) {
+    return c == num::kE8M0Nan ? std::numeric_limits<double>::quiet_NaN() : std::ldexp(1.0, int(c) - 127);
+  };
+  auto scale_x = [](uint8_t c) { return c == num::kE8M0Nan ? kNanScale : static_cast<int16_t>(int(c) - 127); };
+  // A: [M/MR][nb][bs][MR]; padding rows and K beyond the end are 0 with scale 1.
+  num::parallel_for(static_cast<size_t>(p.mp / MR), threads, [&](size_t ip0, size_t ip1) {
+    for (int64_t ip = static_cast<int64_t>(ip0); ip < static_cast<int64_t>(ip1); ++ip) {
+      for (int64_t b = 0; b < p.nb; ++b) {
+        double* dst = p.a.data() + (ip * p.nb + b) * bs * MR;
+        double* sa = p.sa.data() + (ip * p.nb + b) * MR;
+        int16_t* xa = p.xa.data() + (ip * p.nb + b) * MR;
+        const int64_t k0 = b * bs;
+        for (int r = 0; r < MR; ++r) {
+          const int64_t i = ip * MR + r;
+          const bool real = i < p.m;
+          const uint8_t sc = real ? qa.scales[static_cast<size_t>(i * p.nb + b)] : uint8_t{127};
+          sa[r] = scale_d(sc);
+          xa[r] = scale_x(sc);
+          const uint8_t* codes = real ? qa.codes.data() + i * p.k : nullptr;
+          for (int64_t kk = 0; kk < bs; ++kk) {
+            const int64_t k = k0 + kk;
+            dst[kk * MR + r] = (real && k < p.k) ? qa.lut[codes[k]] : 0.0;
+          }
+        }
+      }
+    }
+  });
+  // B: [N/NR][nb][bs][NR].
+  num::parallel_for(static_cast<size_t>(p.np / NR), threads, [&](size_t jp0, size_t jp1) {
+    for (int64_t jp = static_cast<int64_t>(jp0); jp < static_cast<int64_t>(jp1); ++jp) {
+      const int64_t j0 = jp * NR, nreal = std::min<int64_t>(NR, p.n - j0);
+      for (int64_t b = 0; b < p.nb; ++b) {
+        double* sb = p.sb.data() + (jp * p.nb + b) * NR;
+        int16_t* xb = p.xb.data() + (jp * p.nb + b) * NR;
+        for (int q = 0; q < NR; ++q) {
+          const uint8_t sc = q < nreal ? qb.scales[static_cast<size_t>(b * p.n + j0 + q)] : uint8_t{127};
+          sb[q] = scale_d(sc);
+          xb[q] = scale_x(sc);
+        }
+        double* dst = p.b.data() + (jp * p.nb + b) * bs * NR;
+        for (int64_t kk = 0; kk < bs; ++kk) {
+          const int64_t k = b * bs + kk;
+          double* d = dst + kk * NR;
+          const uint8_t* codes = k < p.k ? qb.codes.data() + k * p.n + j0 : nullptr;
+          for (int q = 0; q < NR; ++q) d[q] = (codes && q < nreal) ? qb.lut[codes[q]] : 0.0;
+        }
+      }
+    }
+  });
+}
+
+void pack_fp(const QuantOperand& qa, const QuantOperand& qb, int threads, FpPacked& p) {
+  if (static_cast<size_t>(qa.rows * qa.cols + qb.rows * qb.cols) < kParallelMin) threads = 1;
+  constexpr int MR = kFpMR, NR = kFpNR;
+  p.m = qa.rows;
+  p.k = qa.cols;
+  p.n = qb.cols;
+  p.mp = round_up(std::max<int64_t>(p.m, 1), MR);
+  p.np = round_up(std::max<int64_t>(p.n, 1), NR);
+  p.a = ScratchBuf<float>(static_cast<size_t>(p.mp * p.k));
+  p.b = ScratchBuf<float>(static_cast<size_t>(p.np * p.k));
+  num::parallel_for(static_cast<size_t>(p.mp / MR), threads, [&](size_t ip0, size_t ip1) {
+    for (int64_t ip = static_cast<int64_t>(ip0); ip < static_cast<int64_t>(ip1); ++ip) {
+      float* dst = p.a.data() + ip * p.k * MR;
+      for (int r = 0; r < MR; ++r) {
+        const int64_t i = ip * MR + r;
+        const float* src = i < p.m ? qa.fvals.data() + i * p.k : nullptr;
+        for (int64_t k = 0; k < p.k; ++k) dst[k * MR + r] = src ? src[k] : 0.0f;
+      }
+    }
+  });
+  num::parallel_for(static_cast<size_t>(p.np / NR), threads, [&](size_t jp0, size_t jp1) {
+    for (int64_t jp = static_cast<int64_t>(jp0); jp < static_cast<int64_t>(jp1); ++jp) {
+      const int64_t j0 = jp * NR, nreal = std::min<int64_t>(NR, p.n - j0);
+      float* dst = p.b.data() + jp * p.k * NR;
+      for (int64_t k = 0; k < p.k; ++k) {
+        const float* src = qb.fvals.data() + k * p.n + j0;
+        for (int q = 0; q < NR; ++q) dst[k * NR + q] = q < nreal ? src[q] : 0.0f;
+      }
+    }
+  });
+}
+
+void pack_int(const QuantOperand& qa, const QuantOperand& qb, int threads, IntPacked& p) {
+  if (static_cast<size_t>(qa.rows * qa.cols + qb.rows * qb.cols) < kParallelMin) threads = 1;
+  constexpr int MR = kIntMR, NR = kIntNR;
+  p.m = qa.rows;
+  p.k = qa.cols;
+  p.n = qb.cols;
+  p.steps = (p.k + 1) / 2;
+  p.mp = round_up(std::max<int64_t>(p.m, 1), MR);
+  p.np = round_up(std::max<int64_t>(p.n, 1), NR);
+  p.exp_sum = qa.exponent + qb.exponent;
+  p.a = ScratchBuf<int32_t>(static_cast<size_t>(p.mp * p.steps));
+  p.b = ScratchBuf<int16_t>(static_cast<size_t>(p.np * p.steps * 2));
+  num::parallel_for(static_cast<size_t>(p.mp / MR), threads, [&](size_t ip0, size_t ip1) {
+    for (int64_t ip = static_cast<int64_t>(ip0); ip < static_cast<int64_t>(ip1); ++ip) {
+      int32_t* dst = p.a.data() + ip * p.steps * MR;
+      for (int r = 0; r < MR; ++r) {
+        const int64_t i = ip * MR + r;
+        const int32_t* src = i < p.m ? qa.ivals.data() + i * p.k : nullptr;
+        for (int64_t s = 0; s < p.steps; ++s) {
+          const int32_t lo = src ? src[2 * s] : 0, hi = (src && 2 * s + 1 < p.k) ? src[2 * s + 1] : 0;
+          dst[s * MR + r] =
+              static_cast<int32_t>((static_cast<uint32_t>(lo) & 0xffffu) | (static_cast<uint32_t>(hi) << 16));
+        }
+      }
+    }
+  });
+  num::parallel_for(static_cast<size_t>(p.np / NR), threads, [&](size_t jp0, size_t jp1) {
+    for (int64_t jp = static_cast<int64_t>(jp0); jp < static_cast<int64_t>(jp1); ++jp) {
+      const int64_t j0 = jp * NR, nreal = std::min<int64_t>(NR, p.n - j0);
+      int16_t* dst = p.b.data() + jp * p.steps * NR * 2;
+      for (int64_t s = 0; s < p.steps; ++s) {
+        for (int half = 0; half < 2; ++half) {
+          const int64_t k = 2 * s + half;
+          const int32_t* src = k < p.k ? qb.ivals.data() + k * p.n + j0 : nullptr;
+          for (int q = 0; q < NR; ++q) dst[(s * NR + q) * 2 + half] = static_cast<int16_t>((src && q < nreal) ? src[q] : 0);
+        }
+      }
+    }
+  });
+}
+
+// Runs kernel(t0, t1, &overflows) over all tiles on `threads` threads.
+template <class Kernel>
+uint64_t run_tiles(int64_t tiles, int threads, Kernel&& kernel) {
+  std::atomic<uint64_t> total{0};
+  num::parallel_for(static_cast<size_t>(tiles), threads, [&](size_t t0, size_t t1) {
+    uint64_t ovf = 0;
+    kernel(static_cast<int64_t>(t0), static_cast<int64_t>(t1), &ovf);
+    total += ovf;
+  });
+  return total;
+}
+
+}  // namespace
+}  // namespace pe_detail
+
+GemmResult run_gemm(const PeParams& params, const GemmOrder& order, const float* a, const float* b, int64_t m,
+                    int64_t n, int64_t k, const GemmRunOptions& run) {
+  const ResolvedPe r = resolve(params);
+  if (m < 0 || n < 0 || k < 0) throw std::invalid_argument("run_gemm: negative GEMM size");
+  const bool stationary = order.dataflow != Dataflow::kOS;
+  if (stationary && order.array_rows < 1) throw std::invalid_argument("run_gemm: array rows must be >= 1");
+  const int threads = thread_count(run.threads);
+  const bool fast = run.kernel == GemmKernel::kAuto && avx512_available();
+
+  GemmResult res;
+  res.m = m;
+  res.n = n;
+  res.k = k;
+  res.c.assign(static_cast<size_t>(m * n), 0.0f);
+  if (m == 0 || n == 0) return res;
+
+  const QuantOperand qa = quantize_operand(r, r.a, false, a, m, k, threads);
+  const QuantOperand qb = quantize_operand(r, r.b, true, b, k, n, threads);
+  res.counters.saturations_a = qa.saturations;
+  res.counters.saturations_b = qb.saturations;
+  res.counters.underflows_a = qa.underflows;
+  res.counters.underflows_b = qb.underflows;
+  res.descale = descale_of(qa, qb);
+
+  OutputStage out;
+  out.descale = r.mode == PeMode::kFloat ? static_cast<float>(res.descale) : 1.0f;
+  out.out = FormatRounder{r.out, r.out == num::kFP32};
+  const FormatRounder acc{r.acc, r.acc_is_fp32};
+  const int64_t rows = stationary ? order.array_rows : 0;
+
+  if (r.mode == PeMode::kMx) {
+    MxPacked p;
+    pack_mx(qa, qb, r.params.mx_block, threads, p);
+    MxJob j{&p, rows, acc, out, res.c.data()};
+    const bool vec = fast && p.exact_double;
+    res.counters.acc_overflows = run_tiles((p.mp / kMxMR) * (p.np / kMxNR), threads, [&](int64_t t0, int64_t t1, uint64_t* o) {
+      vec ? mx_tiles_avx512(j, t0, t1, o) : mx_tiles_portable(j, t0, t1, o);
+    });
+  } else if (r.mode == PeMode::kFloat) {
+    FpPacked p;
+    pack_fp(qa, qb, threads, p);
+    FpJob j{&p, rows, acc, out, res.c.data()};
+    const bool vec = fast && acc.fp32;
+    res.counters.acc_overflows = run_tiles((p.mp / kFpMR) * (p.np / kFpNR), threads, [&](int64_t t0, int64_t t1, uint64_t* o) {
+      vec ? fp_tiles_avx512(j, t0, t1, o) : fp_tiles_portable(j, t0, t1, o);
+    });
+  } else {
+    IntPacked p;
+    pack_int(qa, qb, threads, p);
+    IntJob j{&p, r.params.int32_policy, rows, r.params.spill_interval, out, res.c.data()};
+    res.counters.acc_overflows = run_tiles((p.mp / kIntMR) * (p.np / kIntNR), threads, [&](int64_t t0, int64_t t1, uint64_t* o) {
+      fast ? int_tiles_avx512(j, t0, t1, o) : int_tiles_portable(j, t0, t1, o);
+    });
+    if (r.params.int32_policy == Int32Policy::kSpill && p.steps > 0) {
+      // One spill per spill_interval steps and one at the end of each fold's chain (if it has steps left).
+      const int64_t fold = rows > 0 ? rows : p.steps;
+      const int64_t full = p.steps / fold, rest = p.steps % fold;
+      const int64_t per_fold = (fold + r.params.spill_interval - 1) / r.params.spill_interval;
+      const int64_t per_rest = (rest + r.params.spill_interval - 1) / r.params.spill_interval;
+      res.counters.spills = static_cast<uint64_t>(m * n * (full * per_fold + per_rest));
+    }
+  }
+  uint64_t nans = 0;
+  for (float v : res.c) nans += std::isnan(v) ? 1 : 0;
+  res.counters.nan_outputs = nans;
+  return res;
+}
+
+QuantizedOperands quantize_operands(const PeParams& params, const float* a, const float* b, int64_t m, int64_t n,
+                                    int64_t k, int threads) {
+  const ResolvedPe r = resolve(params);
+  threads = thread_count(threads);
+  const QuantOperand qa = quantize_operand(r, r.a, false, a, m, k, threads);
+  const QuantOperand qb = quantize_operand(r, r.b, true, b, k, n, threads);
+  QuantizedOperands q;
+  q.a = dequantize(qa, r.params.mx_block, false);
+  q.b = dequantize(qb, r.params.mx_block, true);
+  q.descale = descale_of(qa, qb);
+  q.counters.saturations_a = qa.saturations;
+  q.counters.saturations_b = qb.saturations;
+  q.counters.underflows_a = qa.underflows;
+  q.counters.underflows_b = qb.underflows;
+  return q;
+}
+
+}  // namespace lpsim::model

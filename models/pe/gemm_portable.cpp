@@ -1,0 +1,198 @@
+// Portable (scalar) tile kernels. They define the arithmetic; the AVX-512 kernels must give the same bits.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "pe/engine.h"
+
+namespace lpsim::model::pe_detail {
+
+double acc_add(const FormatRounder& acc, double f, double v) { return acc(add_round_odd(f, v)); }
+
+void store_tile_out(const OutputStage& o, const double* total, int mr, int nr, int64_t i0, int64_t j0, int64_t m,
+                    int64_t n, float* c, uint64_t* overflows) {
+  uint64_t ovf = 0;
+  for (int r = 0; r < mr && i0 + r < m; ++r) {
+    for (int q = 0; q < nr && j0 + q < n; ++q) {
+      const double t = total[r * nr + q];
+      ovf += std::isinf(t) ? 1 : 0;
+      c[(i0 + r) * n + j0 + q] = output_value(o, t);
+    }
+  }
+  *overflows += ovf;
+}
+
+namespace {
+
+template <int MR, int NR>
+void store_tile(const OutputStage& o, const double* total, int64_t i0, int64_t j0, int64_t m, int64_t n, float* c,
+                uint64_t* overflows) {
+  store_tile_out(o, total, MR, NR, i0, j0, m, n, c, overflows);
+}
+
+}  // namespace
+
+// MX v1.0 §6.1: block value = (sum of element products, exact) * 2^(X_A + X_B); acc = RNE_acc(acc + value).
+void mx_tiles_portable(const MxJob& j, int64_t t0, int64_t t1, uint64_t* overflows) {
+  const MxPacked& p = *j.p;
+  constexpr int MR = kMxMR, NR = kMxNR;
+  const int64_t njp = p.np / NR;
+  const int bs = p.bs;
+  const int lsb = p.lsb_a + p.lsb_b;
+  for (int64_t t = t0; t < t1; ++t) {
+    const int64_t ip = t / njp, jp = t % njp;
+    double fold[MR * NR] = {}, total[MR * NR] = {};
+    int64_t in_fold = 0;
+    for (int64_t b = 0; b < p.nb; ++b) {
+      const double* A = p.a.data() + (ip * p.nb + b) * bs * MR;
+      const double* B = p.b.data() + (jp * p.nb + b) * bs * NR;
+      const double* sa = p.sa.data() + (ip * p.nb + b) * MR;
+      const double* sb = p.sb.data() + (jp * p.nb + b) * NR;
+      const int16_t* xa = p.xa.data() + (ip * p.nb + b) * MR;
+      const int16_t* xb = p.xb.data() + (jp * p.nb + b) * NR;
+      for (int r = 0; r < MR; ++r) {
+        for (int q = 0; q < NR; ++q) {
+          double& f = fold[r * NR + q];
+          if (p.exact_double) {
+            // Every partial sum is an integer multiple of 2^lsb below 2^53 * 2^lsb: exact in any order.
+            double s = 0;
+            for (int k = 0; k < bs; ++k) s += A[k * MR + r] * B[k * NR + q];
+            f = j.acc(add_round_odd(f, s * (sa[r] * sb[q])));
+          } else if (xa[r] == kNanScale || xb[q] == kNanScale) {
+            f = std::numeric_limits<double>::quiet_NaN();
+          } else {
+            // Fixed point: each product is an integer multiple of 2^lsb below 2^64 * 2^lsb; sum in int128.
+            i128 s = 0;
+            for (int k = 0; k < bs; ++k) {
+              const double prod = A[k * MR + r] * B[k * NR + q];  // exact: <= 8-bit significands
+              s += static_cast<i128>(std::ldexp(prod, -lsb));
+            }
+            if (!std::isnan(f)) f = j.acc(add_exact_round_odd(f, s, lsb + xa[r] + xb[q]));
+          }
+        }
+      }
+      if (j.fold_blocks > 0 && ++in_fold == j.fold_blocks) {
+        for (int i = 0; i < MR * NR; ++i) total[i] = j.acc(add_round_odd(total[i], fold[i]));
+        std::fill(fold, fold + MR * NR, 0.0);
+        in_fold = 0;
+      }
+    }
+    for (int i = 0; i < MR * NR; ++i) total[i] = j.acc(add_round_odd(total[i], fold[i]));
+    store_tile<MR, NR>(j.out, total, ip * MR, jp * NR, p.m, p.n, j.c, overflows);
+  }
+}
+
+// Float MAC: acc = RNE_acc(acc + a * b) with the exact product (a fused multiply-add).
+void fp_tiles_portable(const FpJob& j, int64_t t0, int64_t t1, uint64_t* overflows) {
+  const FpPacked& p = *j.p;
+  constexpr int MR = kFpMR, NR = kFpNR;
+  const int64_t njp = p.np / NR;
+  for (int64_t t = t0; t < t1; ++t) {
+    const int64_t ip = t / njp, jp = t % njp;
+    const float* A = p.a.data() + ip * p.k * MR;
+    const float* B = p.b.data() + jp * p.k * NR;
+    double fold[MR * NR] = {}, total[MR * NR] = {};
+    int64_t in_fold = 0;
+    for (int64_t k = 0; k < p.k; ++k) {
+      const float* Ak = A + k * MR;
+      const float* Bk = B + k * NR;
+      for (int r = 0; r < MR; ++r) {
+        for (int q = 0; q < NR; ++q) {
+          double& f = fold[r * NR + q];
+          if (j.acc.fp32) {
+            f = std::fma(Ak[r], Bk[q], static_cast<float>(f));  // float FMA: one rounding of the exact value
+          } else {
+            // Products of formats up to fp32 have <= 48 significant bits and stay in double range: exact.
+            f = j.acc(add_round_odd(f, static_cast<double>(Ak[r]) * static_cast<double>(Bk[q])));
+          }
+        }
+      }
+      if (j.fold_k > 0 && ++in_fold == j.fold_k) {
+        for (int i = 0; i < MR * NR; ++i) total[i] = j.acc(add_round_odd(total[i], fold[i]));
+        std::fill(fold, fold + MR * NR, 0.0);
+        in_fold = 0;
+      }
+    }
+    for (int i = 0; i < MR * NR; ++i) total[i] = j.acc(add_round_odd(total[i], fold[i]));
+    store_tile<MR, NR>(j.out, total, ip * MR, jp * NR, p.m, p.n, j.c, overflows);
+  }
+}
+
+namespace {
+
+constexpr int64_t kI32Min = std::numeric_limits<int32_t>::min(), kI32Max = std::numeric_limits<int32_t>::max();
+
+// One INT32 accumulation acc + d under the policy (spill partials wrap); counts exact results outside int32.
+inline int32_t int32_add(int32_t acc, int64_t d, Int32Policy policy, uint64_t& ovf) {
+  const int64_t exact = static_cast<int64_t>(acc) + d;
+  if (exact >= kI32Min && exact <= kI32Max) return static_cast<int32_t>(exact);
+  ++ovf;
+  if (policy == Int32Policy::kSaturate) return static_cast<int32_t>(exact < 0 ? kI32Min : kI32Max);
+  return static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(exact)));  // two's complement wrap
+}
+
+// fl32(w * 2^e): one rounding of the exact value (w * 2^e is exact in double).
+inline float int_to_fp32(int64_t w, int e) { return static_cast<float>(std::ldexp(static_cast<double>(w), e)); }
+
+}  // namespace
+
+// Das et al. 2018 (papers.md §4): VNNI step d = a0*b0 + a1*b1 (exact: |d| < 2^31 for symmetric DFP16), then
+// acc = INT32 policy(acc + d). Spill: every spill_interval steps, fold_fp = fl32(fold_fp + fl32(acc * 2^E)).
+void int_tiles_portable(const IntJob& j, int64_t t0, int64_t t1, uint64_t* overflows) {
+  const IntPacked& p = *j.p;
+  constexpr int MR = kIntMR, NR = kIntNR;
+  const int64_t njp = p.np / NR;
+  const bool spill = j.policy == Int32Policy::kSpill;
+  uint64_t ovf = 0;
+  for (int64_t t = t0; t < t1; ++t) {
+    const int64_t ip = t / njp, jp = t % njp;
+    const int32_t* A = p.a.data() + ip * p.steps * MR;
+    const int16_t* B = p.b.data() + jp * p.steps * NR * 2;
+    int32_t w[MR * NR] = {}, wt[MR * NR] = {};
+    float fold_fp[MR * NR] = {}, total_fp[MR * NR] = {};
+    int64_t in_fold = 0, in_partial = 0;
+    auto do_spill = [&] {
+      for (int i = 0; i < MR * NR; ++i) {
+        fold_fp[i] = fold_fp[i] + int_to_fp32(w[i], p.exp_sum);
+        w[i] = 0;
+      }
+      in_partial = 0;
+    };
+    auto end_fold = [&] {
+      if (spill) {
+        if (in_partial > 0) do_spill();
+        for (int i = 0; i < MR * NR; ++i) {
+          total_fp[i] = total_fp[i] + fold_fp[i];
+          fold_fp[i] = 0;
+        }
+      } else {
+        for (int i = 0; i < MR * NR; ++i) {
+          wt[i] = int32_add(wt[i], w[i], j.policy, ovf);
+          w[i] = 0;
+        }
+      }
+      in_fold = 0;
+    };
+    for (int64_t s = 0; s < p.steps; ++s) {
+      const int32_t* As = A + s * MR;
+      const int16_t* Bs = B + s * NR * 2;
+      for (int r = 0; r < MR; ++r) {
+        const int64_t a0 = static_cast<int16_t>(As[r] & 0xffff), a1 = static_cast<int16_t>(As[r] >> 16);
+        for (int q = 0; q < NR; ++q) {
+          const int64_t d = a0 * Bs[2 * q] + a1 * Bs[2 * q + 1];
+          w[r * NR + q] = int32_add(w[r * NR + q], d, spill ? Int32Policy::kWrap : j.policy, ovf);
+        }
+      }
+      if (spill && ++in_partial == j.spill_interval) do_spill();
+      if (j.fold_steps > 0 && ++in_fold == j.fold_steps) end_fold();
+    }
+    end_fold();
+    double total[MR * NR];
+    for (int i = 0; i < MR * NR; ++i) total[i] = spill ? total_fp[i] : int_to_fp32(wt[i], p.exp_sum);
+    store_tile<MR, NR>(j.out, total, ip * MR, jp * NR, p.m, p.n, j.c, overflows);
+  }
+  *overflows += ovf;
+}
+
+}  // namespace lpsim::model::pe_detail

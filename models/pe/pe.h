@@ -1,0 +1,172 @@
+// Bit-true processing-element arithmetic of the systolic array: what the MAC datapath computes for one GEMM
+// C (M x N) = A (M x K, activations) * B (K x N, weights), in the order the dataflow implies.
+//
+// Modes (README.md in this directory states each rule and its source):
+//  - MX dot unit (OCP MX v1.0 §6.1, papers.md §1.4): per block of `mx_block` elements along K, exact sum of the
+//    element products, times 2^(X_A + X_B), added into the accumulator with one RNE rounding. NaN scale -> NaN.
+//  - Float MAC (FP8 E4M3/E5M2, BF16, FP16, FP32 reference; papers.md §2, §3): exact product, one rounding into
+//    the accumulator format per MAC (a fused multiply-add); optional per-tensor scales undone at the output.
+//  - Integer FMA (papers.md §4, Das et al. 1802.00930): DFP operands, VNNI step = two products added, then
+//    accumulated into INT32 with the wrap / saturate / spill policy.
+// Values depend only on the formats, the dataflow and (for ws/is) the number of array rows R; never on array
+// columns, SRAM sizes, threads or the CPU's vector width.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "array/timing.h"  // model::Dataflow
+#include "numerics/format.h"
+#include "numerics/metrics.h"
+#include "numerics/mx.h"
+#include "numerics/rounding.h"
+
+namespace lpsim::model {
+
+// ---- parameters ------------------------------------------------------------------------------------------------
+
+enum class Int32Policy : uint8_t {
+  kWrap,      // two's complement wrap-around (VPDPWSSD)
+  kSaturate,  // clamp each accumulation to [-2^31, 2^31 - 1] (VPDPWSSDS)
+  kSpill,     // every spill_interval accumulations: INT32 partial -> FP32 with 2^(E_A+E_B), summed in FP32
+};
+const char* to_string(Int32Policy p);  // "wrap" | "saturate" | "spill"
+std::optional<Int32Policy> parse_int32_policy(std::string_view s);
+
+struct PeParams {
+  std::string format_a = "mxfp8_e4m3";  // activations (A); names: pe_operand_format_names()
+  std::string format_b = "mxfp8_e4m3";  // weights (B); may differ from A within the same family
+  int mx_block = 32;                     // MX block size along K
+  num::ScaleRule mx_scale_rule = num::ScaleRule::kFloor;  // MX v1.0 §6.3 floor rule (ceil: never clips)
+  num::Rounding rounding = num::Rounding::kNearestEven;   // operand quantization (accumulators are always RNE)
+  uint64_t seed = 0;                                       // stochastic operand rounding only
+  std::string acc;                       // accumulator: "" = fp32 (int32 for integer operands); bf16, fp16, eXmY
+  std::string out = "fp32";              // output format: fp32, bf16, fp16, e4m3, ..., eXmY (values fit in float32)
+  Int32Policy int32_policy = Int32Policy::kWrap;
+  int spill_interval = 16;               // spill: VNNI accumulations (2 products each) per INT32 partial
+  int dfp_add_shift = 0;                 // DFP headroom: extra input right shift (libxsmm add_shift), bits
+  bool tensor_scaling = false;           // float operands: per-tensor scale s = max/amax (FP8 paper §4)
+};
+
+enum class PeMode : uint8_t { kMx, kFloat, kInt };
+const char* to_string(PeMode m);  // "mx" | "float" | "int"
+
+// Operand formats accepted by PeParams::format_a/format_b (canonical names, as in `lpsim quantize`):
+// mxfp8_e4m3 mxfp8_e5m2 mxfp6_e3m2 mxfp6_e2m3 mxfp4_e2m1 mxint8 | fp8_e4m3 fp8_e5m2 fp6_e3m2 fp6_e2m3 fp4_e2m1
+// bf16 fp16 fp32 | int8 int16 (DFP). Aliases: numerics names (e4m3, bfloat16, float8_e4m3fn, ...), dfp16, dfp8.
+const std::vector<std::string>& pe_operand_format_names();
+
+// A bad parameter: `key` names the PeParams field ("format_a", "format_b", "acc", "out", "mx_block",
+// "spill_interval", "dfp_add_shift") so callers can attach a file/line/key; what() does not repeat the key and
+// lists the valid choices.
+class PeParamError : public std::invalid_argument {
+ public:
+  PeParamError(std::string key, const std::string& what) : std::invalid_argument(what), key_(std::move(key)) {}
+  const std::string& key() const { return key_; }
+
+ private:
+  std::string key_;
+};
+
+struct OperandFormat {
+  std::string name;         // canonical: "mxfp8_e4m3", "fp8_e4m3", "bf16", "int16", ...
+  PeMode family = PeMode::kMx;
+  num::NumberFormat element;  // MX element / float format / integer (DFP width = element.integer.bits)
+};
+
+// The parameters after validation: formats resolved, defaults filled in.
+struct ResolvedPe {
+  PeParams params;
+  PeMode mode = PeMode::kMx;
+  OperandFormat a, b;
+  std::string acc_name, out_name;  // canonical
+  num::FloatFormat acc{};          // float accumulator (kMx, kFloat); FP32 for kInt spill
+  bool acc_is_fp32 = true;
+  num::FloatFormat out{};
+};
+
+// Throws PeParamError on anything invalid (unknown names list the valid ones).
+ResolvedPe resolve(const PeParams& p);
+// "eXmY" -> IEEE-style float (bias 2^(X-1)-1, Inf/NaN, subnormals) or a named float format; nullopt otherwise.
+std::optional<num::NumberFormat> parse_float_format(std::string_view name);
+
+// ---- one GEMM ----------------------------------------------------------------------------------------------------
+
+// Accumulation order (README.md "Accumulation order"): output-stationary = one chain over all of K inside one PE;
+// weight-/input-stationary = K split into folds of R PE steps, each fold summed down a column in PE order from
+// zero, fold results added in fold order. `array_rows` (R) is ignored for os.
+struct GemmOrder {
+  Dataflow dataflow = Dataflow::kOS;
+  int64_t array_rows = 32;
+};
+
+struct GemmCounters {
+  uint64_t saturations_a = 0, saturations_b = 0;  // operand elements clamped to the format's max on quantization
+  uint64_t underflows_a = 0, underflows_b = 0;    // nonzero finite operand elements quantized to zero
+  uint64_t acc_overflows = 0;  // INT32: accumulations whose exact result left int32 range; float acc: outputs
+                               // whose accumulator overflowed to Inf
+  uint64_t spills = 0;         // INT32 -> FP32 spill conversions (spill policy)
+  uint64_t nan_outputs = 0;    // NaN outputs (NaN MX scales, NaN inputs)
+  uint64_t saturations() const { return saturations_a + saturations_b; }
+  uint64_t underflows() const { return underflows_a + underflows_b; }
+};
+
+struct GemmResult {
+  int64_t m = 0, n = 0, k = 0;
+  std::vector<float> c;  // M x N row-major, values of the output format
+  GemmCounters counters;
+  double descale = 1.0;  // factor applied at the output (per-tensor scales; 1 otherwise), float32 value
+};
+
+enum class GemmKernel : uint8_t { kAuto, kPortable };  // kPortable: scalar code (tests compare it with kAuto)
+
+struct GemmRunOptions {
+  int threads = 0;  // 0 = std::thread::hardware_concurrency()
+  GemmKernel kernel = GemmKernel::kAuto;
+};
+
+// A: M x K row-major, B: K x N row-major (float32). Throws PeParamError for bad params, std::invalid_argument for
+// bad shapes (negative sizes, array_rows < 1).
+GemmResult run_gemm(const PeParams& p, const GemmOrder& order, const float* a, const float* b, int64_t m,
+                    int64_t n, int64_t k, const GemmRunOptions& run = {});
+
+// ---- accuracy ------------------------------------------------------------------------------------------------------
+
+// Operands as the PE sees them, dequantized to real values (exact in double) and row-major like the inputs.
+struct QuantizedOperands {
+  std::vector<double> a, b;
+  double descale = 1.0;  // per-tensor output factor (float: 1/(s_A s_B) as float32; int: 2^(E_A+E_B); MX: 1)
+  GemmCounters counters;  // saturations and underflows
+};
+QuantizedOperands quantize_operands(const PeParams& p, const float* a, const float* b, int64_t m, int64_t n,
+                                    int64_t k, int threads = 0);
+
+// FP64 GEMM of the unquantized inputs (sum in k order).
+std::vector<double> reference_gemm_fp64(const float* a, const float* b, int64_t m, int64_t n, int64_t k,
+                                        int threads = 0);
+// What a format emulator computes: quantized operands, products summed in FP64 (k order), times descale, rounded
+// once to FP32 and then to the output format.
+std::vector<float> ideal_gemm(const ResolvedPe& r, const QuantizedOperands& q, int64_t m, int64_t n, int64_t k,
+                              int threads = 0);
+
+struct ErrorSummary {
+  num::ErrorMetrics metrics;     // SQNR, max/mean abs error, max rel error, NaN/Inf counts
+  double mean_rel_error = 0;     // mean of |q - ref| / |ref| over compared pairs with ref != 0
+  double cosine_similarity = 0;  // <ref, q> / (|ref| |q|) over compared pairs (1 when both are zero)
+};
+ErrorSummary error_summary(const double* ref, const float* result, size_t n);
+
+struct GemmAccuracy {
+  ErrorSummary vs_fp64;   // against reference_gemm_fp64
+  ErrorSummary vs_ideal;  // against ideal_gemm
+  uint64_t outputs = 0;
+  uint64_t bit_identical_to_ideal = 0;  // outputs with the same float32 bits as ideal_gemm (NaN == NaN)
+  GemmCounters counters;                // from the GemmResult
+};
+GemmAccuracy gemm_accuracy(const PeParams& p, const float* a, const float* b, int64_t m, int64_t n, int64_t k,
+                           const GemmResult& result, int threads = 0);
+
+}  // namespace lpsim::model

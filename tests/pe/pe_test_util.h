@@ -1,0 +1,61 @@
+// Helpers shared by the PE tests.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "pe/pe.h"
+
+namespace pe_test {
+
+using namespace lpsim::model;
+
+inline uint32_t bits(float x) {
+  uint32_t u;
+  std::memcpy(&u, &x, 4);
+  return u;
+}
+
+inline float from_bits(uint32_t u) {
+  float x;
+  std::memcpy(&x, &u, 4);
+  return x;
+}
+
+inline PeParams params(const std::string& fa, const std::string& fb, const std::string& acc = "") {
+  PeParams p;
+  p.format_a = fa;
+  p.format_b = fb;
+  p.acc = acc;
+  return p;
+}
+
+inline GemmOrder order(Dataflow d, int64_t rows = 32) {
+  GemmOrder o;
+  o.dataflow = d;
+  o.array_rows = rows;
+  return o;
+}
+
+inline GemmResult gemm(const PeParams& p, const GemmOrder& o, const std::vector<float>& a,
+                       const std::vector<float>& b, int64_t m, int64_t n, int64_t k,
+                       GemmKernel kernel = GemmKernel::kAuto, int threads = 1) {
+  GemmRunOptions run;
+  run.kernel = kernel;
+  run.threads = threads;
+  return run_gemm(p, o, a.data(), b.data(), m, n, k, run);
+}
+
+// K x N matrix with B[k][j] = 1 when k == j.
+inline std::vector<float> identity(int64_t k, int64_t n) {
+  std::vector<float> b(static_cast<size_t>(k * n), 0.0f);
+  for (int64_t i = 0; i < k && i < n; ++i) b[static_cast<size_t>(i * n + i)] = 1.0f;
+  return b;
+}
+
+// Same bits, or both NaN.
+inline bool same(float x, float y) { return bits(x) == bits(y) || (std::isnan(x) && std::isnan(y)); }
+
+}  // namespace pe_test
