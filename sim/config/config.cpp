@@ -28,7 +28,7 @@ namespace {
 // Schema: one row per key. The reader, unknown-key check, dump and README reference all come from this table.
 // ---------------------------------------------------------------------------------------------------------
 
-enum class Type { kPosInt, kNonNegInt, kPosReal, kEnum, kString, kPath, kEnumList, kStringList };
+enum class Type { kPosInt, kNonNegInt, kPosReal, kEnum, kString, kPath, kEnumList, kStringList, kBool };
 
 struct Value {
   int64_t i = 0;
@@ -101,6 +101,52 @@ const std::vector<KeySpec>& schema() {
                  "latency of one DRAM request", {},
                  [](Config& c, const Value& v) { c.memory.dram_latency_cycles = v.i; },
                  [](const Config& c) { return std::to_string(c.memory.dram_latency_cycles); }});
+    // Processing-element arithmetic (models/pe/README.md). Format names are validated by model::resolve().
+    s.push_back({"accelerator.pe.activations", Type::kString, "mxfp8_e4m3", "",
+                 "activation operand format (A): mxfp8_e4m3 mxfp8_e5m2 mxfp6_e3m2 mxfp6_e2m3 mxfp4_e2m1 mxint8 "
+                 "fp8_e4m3 fp8_e5m2 bf16 fp16 fp32 int8 int16", {},
+                 [](Config& c, const Value& v) { c.pe.format_a = v.s; },
+                 [](const Config& c) { return c.pe.format_a; }});
+    s.push_back({"accelerator.pe.weights", Type::kString, "mxfp8_e4m3", "",
+                 "weight operand format (B); same family as the activations (MX, float or integer)", {},
+                 [](Config& c, const Value& v) { c.pe.format_b = v.s; },
+                 [](const Config& c) { return c.pe.format_b; }});
+    s.push_back({"accelerator.pe.accumulator", Type::kString, "auto", "",
+                 "accumulator: auto (fp32; int32 for integer operands), fp32, bf16, fp16, or eXmY (custom float)",
+                 {}, [](Config& c, const Value& v) { c.pe.acc = v.s == "auto" ? std::string() : v.s; },
+                 [](const Config& c) { return c.pe.acc.empty() ? std::string("auto") : c.pe.acc; }});
+    s.push_back({"accelerator.pe.output", Type::kString, "fp32", "", "output format written by the array: fp32, "
+                 "bf16, fp16, fp8_e4m3, ..., eXmY", {},
+                 [](Config& c, const Value& v) { c.pe.out = v.s; }, [](const Config& c) { return c.pe.out; }});
+    s.push_back({"accelerator.pe.rounding", Type::kEnum, "rne", "",
+                 "rounding when quantizing operands (accumulators always round to nearest even)",
+                 {"rne", "away", "rtz", "stochastic"},
+                 [](Config& c, const Value& v) { c.pe.rounding = *num::parse_rounding(v.s); },
+                 [](const Config& c) { return std::string(num::to_string(c.pe.rounding)); }});
+    s.push_back({"accelerator.pe.mx_block", Type::kEnum, "32", "elements", "MX block size along the reduction",
+                 {"16", "32", "64"}, [](Config& c, const Value& v) { c.pe.mx_block = std::stoi(v.s); },
+                 [](const Config& c) { return std::to_string(c.pe.mx_block); }});
+    s.push_back({"accelerator.pe.mx_scale_rule", Type::kEnum, "floor", "",
+                 "MX shared scale: floor (OCP MX v1.0 sec. 6.3) or ceil (never clips)", {"floor", "ceil"},
+                 [](Config& c, const Value& v) { c.pe.mx_scale_rule = *num::parse_scale_rule(v.s); },
+                 [](const Config& c) { return std::string(num::to_string(c.pe.mx_scale_rule)); }});
+    s.push_back({"accelerator.pe.int32_overflow", Type::kEnum, "wrap", "",
+                 "INT32 accumulator overflow policy: wrap, saturate, or spill to FP32 every spill_interval steps",
+                 {"wrap", "saturate", "spill"},
+                 [](Config& c, const Value& v) { c.pe.int32_policy = *model::parse_int32_policy(v.s); },
+                 [](const Config& c) { return std::string(model::to_string(c.pe.int32_policy)); }});
+    s.push_back({"accelerator.pe.spill_interval", Type::kPosInt, "16", "steps",
+                 "spill policy: VNNI accumulations (2 products each) per INT32 partial sum", {},
+                 [](Config& c, const Value& v) { c.pe.spill_interval = static_cast<int>(v.i); },
+                 [](const Config& c) { return std::to_string(c.pe.spill_interval); }});
+    s.push_back({"accelerator.pe.dfp_add_shift", Type::kNonNegInt, "0", "bits",
+                 "DFP16 headroom: extra right shift of integer operands (libxsmm add_shift)", {},
+                 [](Config& c, const Value& v) { c.pe.dfp_add_shift = static_cast<int>(v.i); },
+                 [](const Config& c) { return std::to_string(c.pe.dfp_add_shift); }});
+    s.push_back({"accelerator.pe.tensor_scaling", Type::kBool, "false", "",
+                 "float operands: per-tensor scale max_finite/amax before the cast, undone at the output", {},
+                 [](Config& c, const Value& v) { c.pe.tensor_scaling = v.i != 0; },
+                 [](const Config& c) { return std::string(c.pe.tensor_scaling ? "true" : "false"); }});
     s.push_back({"accelerator.sfu.impl", Type::kEnum, "model", "",
                  "K-TanH special-function unit: rtl = verilated rtl/ktanh.sv, model = bit-exact C++ model (same "
                  "bits, faster), exact = libm rounded to BF16",
@@ -123,6 +169,15 @@ const std::vector<KeySpec>& schema() {
     s.push_back({"workload.layers", Type::kStringList, "[]", "", "only simulate these ops/layers (empty = all)", {},
                  [](Config& c, const Value& v) { c.workload.layers = v.list; },
                  [](const Config& c) { return fmt_list(c.workload.layers); }});
+    s.push_back({"workload.synthetic", Type::kEnum, "off", "",
+                 "give every gemm/conv2d op without its own a/b tensors seeded synthetic operands of this "
+                 "distribution, so the run computes values and reports accuracy (off = timing only)",
+                 {"off", "normal", "uniform", "laplace"}, [](Config& c, const Value& v) { c.workload.synthetic = v.s; },
+                 [](const Config& c) { return c.workload.synthetic; }});
+    s.push_back({"workload.synthetic_scale", Type::kPosReal, "1", "",
+                 "scale of the synthetic operands (normal: sigma, uniform: half-width, laplace: b)", {},
+                 [](Config& c, const Value& v) { c.workload.synthetic_scale = v.d; },
+                 [](const Config& c) { return fmt_real(c.workload.synthetic_scale); }});
     s.push_back({"run.out_dir", Type::kString, "out", "path",
                  "directory for report files (relative to the current directory); --out overrides", {},
                  [](Config& c, const Value& v) { c.run.out_dir = v.s; },
@@ -149,6 +204,7 @@ const char* type_name(Type t) {
     case Type::kPath: return "path";
     case Type::kEnumList: return "list of";
     case Type::kStringList: return "list of strings";
+    case Type::kBool: return "boolean";
   }
   return "?";
 }
@@ -233,6 +289,16 @@ Value parse_value(const KeySpec& spec, const YAML::Node& n, const Location& at) 
       expect_scalar("a " + std::string(type_name(spec.type)));
       v.s = n.Scalar();
       if (v.s.empty()) throw_input_error(at, "expected a non-empty " + std::string(type_name(spec.type)));
+      return v;
+    case Type::kBool:
+      expect_scalar("true or false");
+      if (n.Scalar() == "true" || n.Scalar() == "yes" || n.Scalar() == "on") {
+        v.i = 1;
+      } else if (n.Scalar() == "false" || n.Scalar() == "no" || n.Scalar() == "off") {
+        v.i = 0;
+      } else {
+        throw_input_error(at, "expected true or false, got " + describe(n));
+      }
       return v;
     case Type::kEnumList:
     case Type::kStringList: {
@@ -406,6 +472,18 @@ Config load_config(const std::string& path, const std::vector<Override>& overrid
   c.workload.trace = tp.lexically_normal().string();
 
   c.sfu.clock_mhz = c.array.clock_mhz;
+  c.pe.seed = c.run.seed;
+  try {
+    model::resolve(c.pe);
+  } catch (const model::PeParamError& e) {
+    static const std::map<std::string, std::string> kKeys = {
+        {"format_a", "accelerator.pe.activations"}, {"format_b", "accelerator.pe.weights"},
+        {"acc", "accelerator.pe.accumulator"},      {"out", "accelerator.pe.output"},
+        {"mx_block", "accelerator.pe.mx_block"},    {"spill_interval", "accelerator.pe.spill_interval"},
+        {"dfp_add_shift", "accelerator.pe.dfp_add_shift"}};
+    auto it = kKeys.find(e.key());
+    throw_input_error(c.loc(it != kKeys.end() ? it->second : "accelerator.pe"), e.what());
+  }
   if (c.sfu.lanes > 4096)
     throw_input_error(c.loc("accelerator.sfu.lanes"),
                       "expected at most 4096 lanes, got " + std::to_string(c.sfu.lanes));

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "array/timing.h"
+#include "pe/pe.h"
 #include "sfu/sfu.h"
 #include "util/error.h"
 
@@ -18,6 +19,8 @@ struct WorkloadConfig {
   std::string trace;                // path as resolved (relative to the config file's directory)
   std::string trace_as_written;     // path as written in the config
   std::vector<std::string> layers;  // optional filter: only these op names (empty = all)
+  std::string synthetic = "off";    // off | normal | uniform | laplace: values for ops without their own tensors
+  double synthetic_scale = 1.0;
 };
 
 struct RunConfig {
@@ -30,6 +33,7 @@ struct Config {
   std::string source_file;  // the config file as given on the command line
   model::ArrayParams array;
   model::MemoryParams memory;
+  model::PeParams pe;    // PE arithmetic (formats, accumulator, INT32 policy); seed follows run.seed
   model::SfuParams sfu;  // clock_mhz follows accelerator.array.clock_mhz
   WorkloadConfig workload;
   RunConfig run;

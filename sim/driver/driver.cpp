@@ -5,6 +5,8 @@
 #include <random>
 
 #include "array/array_sc.h"
+#include "io/npy.h"
+#include "pe/pe.h"
 #include "version.h"
 
 namespace lpsim::driver {
@@ -18,7 +20,9 @@ Value i64(uint64_t v) { return Value(static_cast<int64_t>(v)); }
 
 struct Cols {
   size_t layer, type, shape, repeat, m, n, k, folds, compute, stall, total, time, cutil, meff, outil, macs;
-  size_t sram_words[3], sram_bytes[3], dram_bytes[3], dram_rd, dram_wr, bw_avg, bw_peak, sfu_ops, sfu_max_err, sfu_mean_err;
+  size_t sram_words[3], sram_bytes[3], dram_bytes[3], dram_rd, dram_wr, bw_avg, bw_peak, sfu_ops;
+  size_t sqnr, sqnr_ideal, max_abs, mean_abs, max_rel, mean_rel, cosine, outputs, bit_id, bit_id_pct, sat, unf,
+      acc_ovf, spills;
 };
 
 Cols add_columns(report::Report& r) {
@@ -46,9 +50,30 @@ Cols add_columns(report::Report& r) {
   c.outil = r.add_column({"overall_util_pct", "overall util", "%", "MACs / (PEs x total cycles)", false, 1});
   c.macs = r.add_column({"macs", "MACs", "MAC", "multiply-accumulates", true, 0});
   c.sfu_ops = r.add_column({"sfu_ops", "SFU ops", "count", "activation evaluations on the K-TanH SFU", false, 0});
-  c.sfu_max_err = r.add_column({"sfu_max_abs_err", "SFU max err", "", "activation ops: max |SFU output - exact "
-                                "function in double| over the op's inputs", false, 5});
-  c.sfu_mean_err = r.add_column({"sfu_mean_abs_err", "SFU mean err", "", "activation ops: mean of the same", false, 6});
+  // Accuracy (ops with values): against the exact reference = FP64 GEMM of the unquantized inputs, or the
+  // activation in double precision (libm); and against the ideal quantize-then-FP32 emulation.
+  c.sqnr = r.add_column({"sqnr_db", "SQNR", "dB", "signal-to-quantization-noise ratio vs the exact reference "
+                         "(TOTAL: the worst layer)", true, 1});
+  c.sqnr_ideal = r.add_column({"sqnr_vs_ideal_db", "SQNR vs ideal", "dB", "SQNR vs the ideal quantize-then-FP32 "
+                               "GEMM emulation (what format emulators compute); inf = identical", false, 1});
+  c.max_abs = r.add_column({"max_abs_err", "max err", "", "max |output - exact reference| (output units)", false, 6});
+  c.mean_abs = r.add_column({"mean_abs_err", "mean err", "", "mean |output - exact reference|", false, 6});
+  c.max_rel = r.add_column({"max_rel_err", "max rel err", "", "max |output - ref| / |ref| over ref != 0", false, 6});
+  c.mean_rel = r.add_column({"mean_rel_err", "mean rel err", "", "mean |output - ref| / |ref| over ref != 0", false,
+                             6});
+  c.cosine = r.add_column({"cosine_sim", "cosine", "", "cosine similarity of output and exact reference (TOTAL: "
+                           "the worst layer)", false, 6});
+  c.outputs = r.add_column({"outputs", "outputs", "count", "output values computed (one instance of a repeated op)",
+                            false, 0});
+  c.bit_id = r.add_column({"bit_identical_outputs", "bit-exact", "count", "GEMM outputs with the same float32 bits "
+                           "as the ideal emulation", false, 0});
+  c.bit_id_pct = r.add_column({"bit_identical_pct", "bit-exact", "%", "the same as a share of the GEMM outputs",
+                               true, 1});
+  c.sat = r.add_column({"saturations", "sat", "count", "operand elements clamped to the format's max", false, 0});
+  c.unf = r.add_column({"underflows", "underflow", "count", "nonzero operand elements quantized to zero", false, 0});
+  c.acc_ovf = r.add_column({"acc_overflows", "acc ovf", "count", "INT32 accumulations that left int32 range, or "
+                            "float accumulators that overflowed to Inf", false, 0});
+  c.spills = r.add_column({"spills", "spills", "count", "INT32 -> FP32 spill conversions (spill policy)", false, 0});
   const char* what[3] = {"reads", "reads", "writes"};
   for (int op = 0; op < 3; ++op) {
     std::string name = model::operand_name(op);
@@ -73,6 +98,31 @@ Cols add_columns(report::Report& r) {
   return c;
 }
 
+void fill_accuracy(std::vector<Value>& row, const Cols& k, const model::ErrorSummary& e) {
+  row[k.sqnr] = e.metrics.sqnr_db;
+  row[k.max_abs] = e.metrics.max_abs_error;
+  row[k.mean_abs] = e.metrics.mean_abs_error;
+  row[k.max_rel] = e.metrics.max_rel_error;
+  row[k.mean_rel] = e.mean_rel_error;
+  row[k.cosine] = e.cosine_similarity;
+}
+
+// Operand values of an array op: from its .npy file (shape checked) or its seeded generator.
+std::vector<float> operand_values(const trace::TensorSpec& t, const cfg::Config& c, size_t op_index, uint64_t stream,
+                                  int64_t rows, int64_t cols, const char* what) {
+  if (!t.file.empty()) {
+    io::NpyArray a = io::read_npy_f32(t.file);
+    std::vector<size_t> want = {static_cast<size_t>(rows), static_cast<size_t>(cols)};
+    if (a.shape != want)
+      throw_input_error(t.where, t.file + " has shape " + io::shape_str(a.shape) + ", expected " +
+                                     io::shape_str(want) + " (" + what + ")");
+    return a.data;
+  }
+  model::TensorGenSpec g = t.gen;
+  if (!t.seed_given) g.seed = c.run.seed * 1000003ull + op_index;  // distinct, reproducible per op
+  return model::generate_tensor(g, stream, static_cast<size_t>(rows * cols));
+}
+
 double exact_activation(model::Activation a, double x) {
   switch (a) {
     case model::Activation::kTanh: return std::tanh(x);
@@ -88,24 +138,31 @@ double exact_activation(model::Activation a, double x) {
 // are seeded N(0, 2^2) values (run.seed and the op index), which exercise K-TanH's whole active range
 // |x| in [0.25, 3.75]. It moves no extra SRAM/DRAM traffic in this model (it consumes the array's output).
 std::vector<Value> activation_row(const report::Report& r, const Cols& k, const cfg::Config& c, const trace::Op& op,
-                                  size_t op_index, uint64_t& cycles_out) {
+                                  size_t op_index, const std::vector<float>& upstream, uint64_t& cycles_out,
+                                  std::vector<float>& values_out) {
   std::vector<Value> row(r.columns.size());
-  std::mt19937_64 rng(c.run.seed * 0x9E3779B97F4A7C15ull + op_index);
-  std::normal_distribution<float> dist(0.0f, 2.0f);
   std::vector<float> x(static_cast<size_t>(op.elements));
-  for (auto& v : x) v = dist(rng);
-  model::SfuResult res = model::sfu_apply(c.sfu, op.activation, x);
-  double max_err = 0, sum_err = 0;
-  for (size_t i = 0; i < x.size(); ++i) {
-    double in = model::bf16_to_float(model::bf16_from_float(x[i]));
-    double err = std::fabs(model::bf16_to_float(res.out_bf16[i]) - exact_activation(op.activation, in));
-    max_err = std::max(max_err, err);
-    sum_err += err;
+  if (!upstream.empty()) {
+    // The previous op's computed outputs feed the SFU (cycled if the activation is larger than one instance).
+    for (size_t i = 0; i < x.size(); ++i) x[i] = upstream[i % upstream.size()];
+  } else {
+    std::mt19937_64 rng(c.run.seed * 0x9E3779B97F4A7C15ull + op_index);
+    std::normal_distribution<float> dist(0.0f, 2.0f);
+    for (auto& v : x) v = dist(rng);
   }
+  model::SfuResult res = model::sfu_apply(c.sfu, op.activation, x);
+  std::vector<double> ref(x.size());
+  values_out.resize(x.size());
+  for (size_t i = 0; i < x.size(); ++i) {
+    // Reference: the exact function of the SFU's BF16 input (input rounding is part of the interface).
+    ref[i] = exact_activation(op.activation, model::bf16_to_float(model::bf16_from_float(x[i])));
+    values_out[i] = model::bf16_to_float(res.out_bf16[i]);
+  }
+  model::ErrorSummary e = model::error_summary(ref.data(), values_out.data(), x.size());
+  fill_accuracy(row, k, e);
+  row[k.outputs] = i64(x.size());
   uint64_t cyc = res.cycles;
   cycles_out = cyc;
-  row[k.sfu_max_err] = max_err;
-  row[k.sfu_mean_err] = x.empty() ? 0.0 : sum_err / x.size();
   row[k.layer] = op.name;
   row[k.type] = std::string(model::to_string(op.activation));
   row[k.shape] = std::string(model::to_string(op.activation)) + " " + std::to_string(op.elements);
@@ -117,6 +174,49 @@ std::vector<Value> activation_row(const report::Report& r, const Cols& k, const 
   row[k.macs] = i64(0);
   row[k.sfu_ops] = i64(op.elements);
   return row;
+}
+
+// TOTAL accuracy: worst layer for SQNR and cosine, max of maxima, output-weighted means, sums of counts.
+void accuracy_totals(report::Report& r, const Cols& k) {
+  auto num = [](const Value& v) { return std::holds_alternative<double>(v) ? std::get<double>(v) : 0.0; };
+  auto cnt = [](const Value& v) { return std::holds_alternative<int64_t>(v) ? std::get<int64_t>(v) : 0; };
+  bool any = false;
+  double sqnr = INFINITY, sqnr_i = INFINITY, cos = 1, max_abs = 0, max_rel = 0, w_abs = 0, w_rel = 0;
+  int64_t outputs = 0, gemm_outputs = 0, bit_id = 0, sat = 0, unf = 0, ovf = 0, spills = 0;
+  for (const auto& row : r.rows) {
+    if (std::holds_alternative<std::monostate>(row[k.sqnr])) continue;
+    any = true;
+    sqnr = std::min(sqnr, num(row[k.sqnr]));
+    cos = std::min(cos, num(row[k.cosine]));
+    max_abs = std::max(max_abs, num(row[k.max_abs]));
+    max_rel = std::max(max_rel, num(row[k.max_rel]));
+    int64_t n = cnt(row[k.outputs]);
+    outputs += n;
+    w_abs += num(row[k.mean_abs]) * n;
+    w_rel += num(row[k.mean_rel]) * n;
+    if (!std::holds_alternative<std::monostate>(row[k.sqnr_ideal])) {
+      sqnr_i = std::min(sqnr_i, num(row[k.sqnr_ideal]));
+      gemm_outputs += n;
+      bit_id += cnt(row[k.bit_id]);
+    }
+    sat += cnt(row[k.sat]), unf += cnt(row[k.unf]), ovf += cnt(row[k.acc_ovf]), spills += cnt(row[k.spills]);
+  }
+  if (!any) {
+    // Timing-only run: keep the accuracy columns off the terminal table.
+    r.columns[k.sqnr].terminal = r.columns[k.bit_id_pct].terminal = false;
+    return;
+  }
+  std::vector<Value>& t = r.total;
+  t[k.sqnr] = sqnr, t[k.cosine] = cos, t[k.max_abs] = max_abs, t[k.max_rel] = max_rel;
+  t[k.mean_abs] = outputs ? w_abs / outputs : 0.0;
+  t[k.mean_rel] = outputs ? w_rel / outputs : 0.0;
+  t[k.outputs] = outputs;
+  if (gemm_outputs) {
+    t[k.sqnr_ideal] = sqnr_i;
+    t[k.bit_id] = bit_id;
+    t[k.bit_id_pct] = 100.0 * bit_id / gemm_outputs;
+  }
+  t[k.sat] = sat, t[k.unf] = unf, t[k.acc_ovf] = ovf, t[k.spills] = spills;
 }
 
 }  // namespace
@@ -147,11 +247,14 @@ report::Report simulate(const cfg::Config& c, const trace::Trace& t, const Progr
   uint64_t sum_compute = 0, sum_stall = 0, sum_total = 0, sum_macs = 0, sum_folds = 0;
   double sum_util_w = 0, sum_meff_w = 0, peak = 0;
   uint64_t sum_sram[3] = {0, 0, 0}, sum_dram[3] = {0, 0, 0};
+  std::vector<float> values;  // outputs of the previous op when it computed values (feeds activations)
   for (size_t i = 0; i < t.ops.size(); ++i) {
     const trace::Op& op = t.ops[i];
     if (!op.on_array()) {
       uint64_t cyc = 0;
-      r.rows.push_back(activation_row(r, k, c, op, i, cyc));
+      std::vector<float> out;
+      r.rows.push_back(activation_row(r, k, c, op, i, values, cyc, out));
+      values = std::move(out);
       sum_compute += cyc, sum_total += cyc;
       continue;
     }
@@ -180,6 +283,32 @@ report::Report simulate(const cfg::Config& c, const trace::Trace& t, const Progr
     row[k.outil] = 100.0 * lt.overall_util;
     row[k.macs] = i64(lt.macs * rep);
     row[k.sfu_ops] = i64(0);
+    values.clear();
+    trace::TensorSpec ta = op.a, tb = op.b;
+    if (!op.has_tensors() && c.workload.synthetic != "off") {
+      ta.present = tb.present = true;
+      ta.gen.dist = tb.gen.dist = *model::parse_distribution(c.workload.synthetic);
+      ta.gen.scale = tb.gen.scale = c.workload.synthetic_scale;
+    }
+    if (ta.present) {
+      // Bit-true datapath on one instance: values depend on formats, dataflow and (ws/is) array rows only.
+      const int64_t M = op.shape.M(), N = op.shape.N(), K = op.shape.K();
+      std::vector<float> A = operand_values(ta, c, i, 0, M, K, "M x K activations");
+      std::vector<float> B = operand_values(tb, c, i, 1, K, N, "K x N weights");
+      model::GemmOrder order{c.array.dataflow, c.array.rows};
+      model::GemmResult g = model::run_gemm(c.pe, order, A.data(), B.data(), M, N, K);
+      model::GemmAccuracy acc = model::gemm_accuracy(c.pe, A.data(), B.data(), M, N, K, g);
+      fill_accuracy(row, k, acc.vs_fp64);
+      row[k.sqnr_ideal] = acc.vs_ideal.metrics.sqnr_db;
+      row[k.outputs] = i64(acc.outputs);
+      row[k.bit_id] = i64(acc.bit_identical_to_ideal);
+      row[k.bit_id_pct] = acc.outputs ? 100.0 * acc.bit_identical_to_ideal / acc.outputs : 0.0;
+      row[k.sat] = i64(acc.counters.saturations());
+      row[k.unf] = i64(acc.counters.underflows());
+      row[k.acc_ovf] = i64(acc.counters.acc_overflows);
+      row[k.spills] = i64(acc.counters.spills);
+      values = std::move(g.c);
+    }
     uint64_t rd = 0, wr = 0;
     double layer_peak = 0;
     for (int o = 0; o < 3; ++o) {
@@ -217,6 +346,7 @@ report::Report simulate(const cfg::Config& c, const trace::Trace& t, const Progr
   tot[k.meff] = sum_compute ? 100.0 * sum_meff_w / sum_compute : 0.0;
   tot[k.outil] = sum_total ? 100.0 * sum_macs / (pes * sum_total) : 0.0;
   tot[k.macs] = i64(sum_macs);
+  accuracy_totals(r, k);
   uint64_t sfu_ops = 0;
   for (const auto& op : t.ops) sfu_ops += static_cast<uint64_t>(op.elements);
   tot[k.sfu_ops] = i64(sfu_ops);

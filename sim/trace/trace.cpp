@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cmath>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -173,8 +174,86 @@ struct OpReader {
   }
 };
 
+// a: / b: operand specs, e.g. {file: w.npy} or {dist: laplace, scale: 0.05, seed: 3, outliers: {fraction:
+// 0.001, size: 50}}. A missing one of the pair is generated as N(0, 1).
+TensorSpec read_tensor_spec(const std::string& path, const YAML::Node& n, const std::string& key_path) {
+  TensorSpec t;
+  t.present = true;
+  t.where = Location{path, n.Mark().line + 1, key_path};
+  if (!n.IsMap()) throw_input_error(t.where, "expected a mapping such as {file: x.npy} or {dist: normal}, got " +
+                                                 describe(n));
+  std::vector<std::string> keys = {"file", "dist", "scale", "seed", "outliers"};
+  for (const auto& kv : n) {
+    std::string k = kv.first.Scalar();
+    if (std::find(keys.begin(), keys.end(), k) == keys.end())
+      throw_input_error(Location{path, kv.first.Mark().line + 1, key_path + "." + k},
+                        "unknown key '" + k + "'" + did_you_mean(k, keys) + "; valid keys: " + join(keys));
+  }
+  auto scalar = [&](const YAML::Node& v, const std::string& k) {
+    if (!v.IsScalar()) throw_input_error(Location{path, v.Mark().line + 1, key_path + "." + k},
+                                         "expected a value, got " + describe(v));
+    return v.Scalar();
+  };
+  auto number = [&](const YAML::Node& v, const std::string& k) {
+    std::string s = scalar(v, k);
+    char* end = nullptr;
+    double d = std::strtod(s.c_str(), &end);
+    if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(d))
+      throw_input_error(Location{path, v.Mark().line + 1, key_path + "." + k}, "expected a number, got "" + s + """);
+    return d;
+  };
+  if (n["file"]) {
+    if (n["dist"] || n["scale"] || n["outliers"] || n["seed"])
+      throw_input_error(t.where, "give either 'file' or a generator (dist, scale, seed, outliers), not both");
+    fs::path f(scalar(n["file"], "file"));
+    if (f.is_relative()) f = fs::path(path).parent_path() / f;
+    t.file = f.lexically_normal().string();
+    return t;
+  }
+  if (n["dist"]) {
+    std::string d = scalar(n["dist"], "dist");
+    auto dist = model::parse_distribution(d);
+    if (!dist)
+      throw_input_error(Location{path, n["dist"].Mark().line + 1, key_path + ".dist"},
+                        "expected one of normal, uniform, laplace, got "" + d + """ +
+                            did_you_mean(d, {"normal", "uniform", "laplace"}));
+    t.gen.dist = *dist;
+  }
+  if (n["scale"]) t.gen.scale = number(n["scale"], "scale");
+  if (n["seed"]) {
+    double sd = number(n["seed"], "seed");
+    if (sd < 0 || sd != std::floor(sd))
+      throw_input_error(Location{path, n["seed"].Mark().line + 1, key_path + ".seed"},
+                        "expected a non-negative integer");
+    t.gen.seed = static_cast<uint64_t>(sd);
+    t.seed_given = true;
+  }
+  if (n["outliers"]) {
+    YAML::Node o = n["outliers"];
+    Location ol{path, o.Mark().line + 1, key_path + ".outliers"};
+    if (!o.IsMap() || !o["fraction"] || !o["size"] || o.size() != 2)
+      throw_input_error(ol, "expected {fraction: F, size: S}");
+    t.gen.outlier_fraction = number(o["fraction"], "outliers.fraction");
+    t.gen.outlier_size = number(o["size"], "outliers.size");
+  }
+  try {
+    model::validate(t.gen);
+  } catch (const std::invalid_argument& e) {
+    throw_input_error(t.where, e.what());
+  }
+  return t;
+}
+
+void read_operands(OpReader& r, Op& op) {
+  if (r.has("a")) op.a = read_tensor_spec(r.path, r.node["a"], r.prefix + ".a");
+  if (r.has("b")) op.b = read_tensor_spec(r.path, r.node["b"], r.prefix + ".b");
+  // One given, the other generated: both operands need values once the op computes.
+  if (op.a.present && !op.b.present) op.b = TensorSpec{true, "", {}, false, op.a.where};
+  if (op.b.present && !op.a.present) op.a = TensorSpec{true, "", {}, false, op.b.where};
+}
+
 Op read_gemm(OpReader& r) {
-  r.check_unknown({"name", "type", "m", "n", "k", "repeat"});
+  r.check_unknown({"name", "type", "m", "n", "k", "repeat", "a", "b"});
   Op op;
   op.type = OpType::kGemm;
   int64_t m = r.integer("m", 0, true), n = r.integer("n", 0, true), k = r.integer("k", 0, true);
@@ -182,12 +261,13 @@ Op read_gemm(OpReader& r) {
   model::LayerShape& s = op.shape;
   s.ifmap_h = m, s.ifmap_w = k, s.filter_h = 1, s.filter_w = k, s.channels = 1, s.num_filters = n;
   s.ofmap_h = m, s.ofmap_w = 1;
+  read_operands(r, op);
   return op;
 }
 
 Op read_conv2d(OpReader& r) {
   r.check_unknown({"name", "type", "in_h", "in_w", "in_c", "out_c", "kernel_h", "kernel_w", "stride", "stride_h",
-                   "stride_w", "pad", "pad_h", "pad_w", "groups", "repeat"});
+                   "stride_w", "pad", "pad_h", "pad_w", "groups", "repeat", "a", "b"});
   Op op;
   op.type = OpType::kConv2d;
   int64_t in_h = r.integer("in_h", 0, true), in_w = r.integer("in_w", 0, true);
@@ -215,6 +295,7 @@ Op read_conv2d(OpReader& r) {
   s.ofmap_h = (H - kh) / sh + 1;
   s.ofmap_w = (W - kw) / sw + 1;
   op.repeat *= groups;
+  read_operands(r, op);
   return op;
 }
 
@@ -253,7 +334,7 @@ Trace read_native_yaml(const std::string& path) {
   t.format = "yaml";
   t.name = fs::path(path).stem().string();
   if (!root.IsMap()) throw InputError(path + ":1: expected a mapping with keys name, description, ops");
-  std::vector<std::string> top = {"name", "description", "ops"};
+  std::vector<std::string> top = {"name", "description", "tensors", "ops"};
   for (const auto& kv : root) {
     std::string k = kv.first.Scalar();
     if (std::find(top.begin(), top.end(), k) == top.end())
@@ -266,6 +347,25 @@ Trace read_native_yaml(const std::string& path) {
     throw_input_error(Location{path, ops ? ops.Mark().line + 1 : 1, "ops"}, "expected a non-empty list of ops");
   std::vector<std::string> types;
   for (const auto& kv : op_parsers()) types.push_back(kv.first);
+  // tensors: {a: spec, b: spec} gives every gemm/conv2d op without its own a/b generated operands.
+  TensorSpec default_a, default_b;
+  if (root["tensors"]) {
+    YAML::Node tn = root["tensors"];
+    if (!tn.IsMap()) throw_input_error(Location{path, tn.Mark().line + 1, "tensors"}, "expected {a: ..., b: ...}");
+    for (const auto& kv : tn) {
+      std::string k = kv.first.Scalar();
+      if (k != "a" && k != "b")
+        throw_input_error(Location{path, kv.first.Mark().line + 1, "tensors." + k},
+                          "unknown key '" + k + "'; valid keys: a, b");
+    }
+    if (tn["a"]) default_a = read_tensor_spec(path, tn["a"], "tensors.a");
+    if (tn["b"]) default_b = read_tensor_spec(path, tn["b"], "tensors.b");
+    if (!default_a.file.empty() || !default_b.file.empty())
+      throw_input_error(Location{path, tn.Mark().line + 1, "tensors"},
+                        "trace-wide tensors must be generators (dist, scale, ...), not files");
+    if (default_a.present && !default_b.present) default_b = TensorSpec{true, "", {}, false, default_a.where};
+    if (default_b.present && !default_a.present) default_a = TensorSpec{true, "", {}, false, default_b.where};
+  }
   std::set<std::string> names;
   for (size_t i = 0; i < ops.size(); ++i) {
     YAML::Node n = ops[i];
@@ -288,6 +388,10 @@ Trace read_native_yaml(const std::string& path) {
       if (t.ops.empty())
         throw_input_error(at, "an activation op needs 'size' (elements) when no op precedes it");
       op.elements = static_cast<int64_t>(t.ops.back().outputs());
+    }
+    if (op.on_array() && !op.has_tensors() && default_a.present) {
+      op.a = default_a;
+      op.b = default_b;
     }
     op.name = name;
     op.shape.name = name;

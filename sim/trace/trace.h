@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "array/timing.h"
+#include "pe/tensor_gen.h"
 #include "sfu/ktanh_ref.h"
 #include "util/error.h"
 
@@ -13,6 +14,16 @@ namespace lpsim::trace {
 
 enum class OpType { kGemm, kConv2d, kActivation };
 const char* to_string(OpType t);
+
+// Where an operand's values come from: a .npy file (float32, C order, shape M x K for A and K x N for B; for a
+// conv2d these are the im2col GEMM operands) or a seeded synthetic generator (models/pe/tensor_gen.h).
+struct TensorSpec {
+  bool present = false;
+  std::string file;              // resolved path, relative paths taken from the trace's folder; "" = generated
+  model::TensorGenSpec gen;      // used when file is empty
+  bool seed_given = false;       // false: the driver derives the seed from run.seed and the op index
+  Location where;
+};
 
 struct Op {
   std::string name;
@@ -22,6 +33,8 @@ struct Op {
   // Activation ops (tanh, sigmoid, gelu, swish) run on the special-function unit at the array output.
   model::Activation activation = model::Activation::kTanh;
   int64_t elements = 0;     // activation inputs (elements); 0 for array ops
+  TensorSpec a, b;          // operand values (A = activations M x K, B = weights K x N); timing-only if absent
+  bool has_tensors() const { return a.present || b.present; }
   Location where;           // file:line of the op in its trace
   bool on_array() const { return type != OpType::kActivation; }
   uint64_t macs() const { return on_array() ? shape.macs() * static_cast<uint64_t>(repeat) : 0; }

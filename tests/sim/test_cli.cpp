@@ -7,7 +7,9 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <algorithm>
 #include <string>
+#include <vector>
 
 namespace fs = std::filesystem;
 
@@ -131,4 +133,64 @@ TEST_CASE("cli: bad input exits with code 2, one clear message, and no output fi
     CHECK(r.out.empty());
     CHECK(!fs::exists(out));
   }
+}
+
+namespace {
+// Column `key` of every row of a layers.csv (cells as text).
+std::vector<std::string> csv_column(const std::string& path, const std::string& key) {
+  std::ifstream is(path);
+  std::string line;
+  std::getline(is, line);
+  std::vector<std::string> header;
+  std::stringstream hs(line);
+  for (std::string f; std::getline(hs, f, ',');) header.push_back(f);
+  size_t col = std::find(header.begin(), header.end(), key) - header.begin();
+  std::vector<std::string> out;
+  while (std::getline(is, line)) {
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    for (std::string x; std::getline(ss, x, ',');) f.push_back(x);
+    out.push_back(col < f.size() ? f[col] : std::string("<missing>"));
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("cli: accuracy depends on formats and order, not on timing parameters", "[sim][cli][accuracy]") {
+  // Output-stationary: array size, SRAM sizes, bandwidth and clock change cycles but not one output bit, so every
+  // accuracy figure (computed from the output bits) is identical.
+  fs::path a = scratch() / "acc_a", b = scratch() / "acc_b", c = scratch() / "acc_c";
+  std::string base = "run " + src("configs/tiny_gemm_accuracy.yaml") + " --format none --set accelerator.array.dataflow=os";
+  REQUIRE(lpsim(base + " --out " + a.string()).code == 0);
+  REQUIRE(lpsim(base + " --set accelerator.array.rows=64 --set accelerator.array.cols=8"
+                       " --set accelerator.memory.ifmap.sram_kib=4 --set accelerator.memory.dram.bandwidth_bytes_per_cycle=2"
+                       " --set accelerator.array.clock_mhz=700 --out " + b.string()).code == 0);
+  // A different operand format must change them (the comparison can fail).
+  REQUIRE(lpsim(base + " --set accelerator.pe.weights=mxfp6_e3m2 --out " + c.string()).code == 0);
+  for (const char* key : {"sqnr_db", "sqnr_vs_ideal_db", "max_abs_err", "bit_identical_outputs", "cosine_sim"}) {
+    INFO(key);
+    auto va = csv_column((a / "layers.csv").string(), key), vb = csv_column((b / "layers.csv").string(), key);
+    CHECK(va.size() == 4);  // 3 GEMMs + TOTAL
+    CHECK(va == vb);
+  }
+  CHECK(csv_column((a / "layers.csv").string(), "total_cycles") !=
+        csv_column((b / "layers.csv").string(), "total_cycles"));
+  CHECK(csv_column((a / "layers.csv").string(), "sqnr_db") != csv_column((c / "layers.csv").string(), "sqnr_db"));
+  // Weight-stationary: columns and memory do not matter; the row count R does (partial sums leave the column
+  // every R steps and are added in the accumulator, models/pe/README.md).
+  std::string ws = "run " + src("configs/tiny_gemm_accuracy.yaml") + " --format none --set accelerator.array.dataflow=ws"
+                   " --set workload.synthetic=normal --set accelerator.pe.accumulator=bf16";
+  REQUIRE(lpsim(ws + " --out " + a.string()).code == 0);
+  REQUIRE(lpsim(ws + " --set accelerator.array.cols=64 --set accelerator.memory.filter.sram_kib=4 --out " +
+                b.string()).code == 0);
+  CHECK(csv_column((a / "layers.csv").string(), "max_abs_err") ==
+        csv_column((b / "layers.csv").string(), "max_abs_err"));
+  fs::remove_all(a), fs::remove_all(b), fs::remove_all(c);
+}
+
+TEST_CASE("cli: tensor specs in traces: .npy operands are shape-checked", "[sim][cli][errors]") {
+  Result r = lpsim("run " + data("bad_inputs/bad_npy_shape.yaml") + " --out " + (scratch() / "npy").string());
+  CHECK(r.code == 2);
+  CHECK(r.err.find("npy_trace.yaml:8: ops[0](g).a: ") != std::string::npos);
+  CHECK(r.err.find("has shape (4, 4), expected (4, 8) (M x K activations)") != std::string::npos);
 }

@@ -62,7 +62,7 @@ TEST_CASE("trace: native YAML with padding, groups and repeat", "[sim][trace]") 
 
 TEST_CASE("trace: shipped traces read and have the documented sizes", "[sim][trace]") {
   CHECK(trace::read_trace(src("traces/resnet50.yaml"), {}).ops.size() == 54);
-  CHECK(trace::read_trace(src("traces/bert_base_s128.yaml"), {}).ops.size() == 8);
+  CHECK(trace::read_trace(src("traces/bert_base_s128.yaml"), {}).ops.size() == 9);
   CHECK(trace::read_trace(src("traces/deepbench_inference_device.yaml"), {}).ops.size() == 13);
   uint64_t macs = 0;
   for (const auto& op : trace::read_trace(src("traces/resnet50.yaml"), {}).ops) macs += op.macs();
@@ -89,4 +89,19 @@ TEST_CASE("trace: layer filter keeps order and rejects unknown names", "[sim][tr
   CHECK(t.ops[0].name == "C2");
   CHECK_THROWS_WITH(trace::filter_ops(t, {"C3"}, Location{"x.yaml", 4, "workload.layers"}),
                     Catch::Contains("x.yaml:4: workload.layers: no op named 'C3'"));
+}
+
+TEST_CASE("trace: activation ops inherit the previous op's output size; tensor specs", "[sim][trace]") {
+  trace::Trace t = trace::read_trace(src("traces/bert_base_s128.yaml"), {});
+  const trace::Op& gelu = t.ops[7];
+  CHECK(gelu.name == "ffn1_gelu");
+  CHECK(gelu.type == trace::OpType::kActivation);
+  CHECK(gelu.activation == model::Activation::kGelu);
+  CHECK(gelu.elements == 128 * 3072);
+  CHECK(gelu.macs() == 0);
+  trace::Trace n = trace::read_trace(data("bad_inputs/npy_trace.yaml"), {});
+  REQUIRE(n.ops[0].a.present);
+  CHECK(n.ops[0].a.file == data("bad_inputs/a4x4.npy"));
+  CHECK(n.ops[0].b.present);  // the missing operand of the pair is generated
+  CHECK(n.ops[0].b.file.empty());
 }
