@@ -1,6 +1,8 @@
 #include "numerics/format.h"
 
 #include <cmath>
+#include <deque>
+#include <stdexcept>
 #include <sstream>
 
 #include "numerics/convert.h"
@@ -43,7 +45,18 @@ const std::vector<NumberFormat>& table() {
   return t;
 }
 
+// User formats; a deque keeps the pointers that find_format() hands out valid as formats are added.
+std::deque<NumberFormat>& registered() {
+  static std::deque<NumberFormat> r;
+  return r;
+}
+
 }  // namespace
+
+void register_format(const NumberFormat& f) {
+  if (find_format(f.name)) throw std::invalid_argument("format name '" + f.name + "' is already taken");
+  registered().push_back(f);
+}
 
 const std::vector<std::string>& format_names() {
   static const std::vector<std::string> names = [] {
@@ -73,6 +86,9 @@ const NumberFormat* find_format(std::string_view name) {
     if (alias == name) canonical = target;
   }
   for (const auto& f : table()) {
+    if (f.name == canonical) return &f;
+  }
+  for (const auto& f : registered()) {
     if (f.name == canonical) return &f;
   }
   return nullptr;

@@ -186,8 +186,11 @@ NumberFormat int_number_format(std::string name, const IntFormat& f);
 const std::vector<std::string>& format_names();
 // Accepted other spellings (alias -> canonical), e.g. fp8_e4m3 and ml_dtypes' float8_e4m3fn -> e4m3.
 const std::vector<std::pair<std::string, std::string>>& format_aliases();
-// nullptr when unknown.
+// nullptr when unknown. Formats registered with register_format() are found too.
 const NumberFormat* find_format(std::string_view name);
+// Adds a user-declared format (e.g. a custom float from a YAML config) for the rest of the process, findable by
+// its name. Throws std::invalid_argument if the name is already taken (built-in, alias or registered).
+void register_format(const NumberFormat& f);
 // Throws std::invalid_argument("unknown number format 'x'; valid names: ...") when unknown.
 const NumberFormat& format_by_name(std::string_view name);
 

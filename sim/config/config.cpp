@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "config/scalesim_cfg.h"
+#include "numerics/format.h"
 
 namespace fs = std::filesystem;
 
@@ -335,10 +336,12 @@ void check_unknown_keys(const YAML::Node& node, const std::string& prefix, Reade
       if (std::find(children.begin(), children.end(), child) == children.end()) children.push_back(child);
     }
   }
+  if (prefix.empty()) children.push_back("formats");  // user-named custom formats, read by read_custom_formats
   for (const auto& kv : node) {
     const YAML::Node& key = kv.first;
     std::string name = key.IsScalar() ? key.Scalar() : std::string("?");
     std::string path = prefix.empty() ? name : prefix + "." + name;
+    if (path == "formats") continue;
     if (std::find(children.begin(), children.end(), name) == children.end()) {
       throw_input_error(rd.where(path, key), "unknown key '" + name + "'" + did_you_mean(name, children) +
                                                  "; valid keys here: " + join(children));
@@ -406,6 +409,64 @@ void apply_override(YAML::Node& root, const Override& o, Reader& rd) {
   rd.fixed()[o.key] = at;
 }
 
+// formats: {NAME: {exp_bits: E, man_bits: M, bias: B, specials: ieee|nan_only|none, subnormals: true}}
+// declares custom floats usable wherever a float format name is accepted (accumulator, output, quantize).
+void read_custom_formats(const YAML::Node& root, Reader& rd, std::vector<std::string>& declared) {
+  YAML::Node formats = find(root, "formats");
+  if (!formats.IsDefined() || formats.IsNull()) return;
+  if (!formats.IsMap()) throw_input_error(rd.where("formats", formats), "expected a mapping of format names");
+  const std::vector<std::string> keys = {"exp_bits", "man_bits", "bias", "specials", "subnormals"};
+  for (const auto& kv : formats) {
+    std::string name = kv.first.Scalar();
+    std::string base = "formats." + name;
+    const YAML::Node& f = kv.second;
+    if (!f.IsMap()) throw_input_error(rd.where(base, f), "expected {exp_bits: E, man_bits: M, ...}, got " + describe(f));
+    for (const auto& fk : f) {
+      std::string k = fk.first.Scalar();
+      if (std::find(keys.begin(), keys.end(), k) == keys.end())
+        throw_input_error(rd.where(base + "." + k, fk.first),
+                          "unknown key '" + k + "'" + did_you_mean(k, keys) + "; valid keys: " + join(keys));
+    }
+    auto integer = [&](const std::string& k, int64_t dflt, bool required) {
+      YAML::Node n = f[k];
+      if (!n.IsDefined()) {
+        if (required) throw_input_error(rd.where(base, f), "missing required key '" + k + "'");
+        return dflt;
+      }
+      int64_t v = 0;
+      if (!n.IsScalar() || !parse_int(n.Scalar(), v))
+        throw_input_error(rd.where(base + "." + k, n), "expected an integer, got " + describe(n));
+      return v;
+    };
+    int64_t e = integer("exp_bits", 0, true), m = integer("man_bits", 0, true);
+    int64_t bias = integer("bias", e >= 1 && e < 62 ? (int64_t{1} << (e - 1)) - 1 : 0, false);
+    num::Specials specials = num::Specials::kIeee;
+    if (f["specials"]) {
+      auto sp = f["specials"].IsScalar() ? num::parse_specials(f["specials"].Scalar()) : std::nullopt;
+      if (!sp)
+        throw_input_error(rd.where(base + ".specials", f["specials"]),
+                          "expected one of ieee, nan_only, none, got " + describe(f["specials"]));
+      specials = *sp;
+    }
+    bool subnormals = true;
+    if (f["subnormals"]) {
+      std::string t = f["subnormals"].IsScalar() ? f["subnormals"].Scalar() : std::string();
+      if (t != "true" && t != "false")
+        throw_input_error(rd.where(base + ".subnormals", f["subnormals"]),
+                          "expected true or false, got " + describe(f["subnormals"]));
+      subnormals = t == "true";
+    }
+    try {
+      num::FloatFormat ff = num::make_float_format(static_cast<int>(e), static_cast<int>(m), static_cast<int>(bias),
+                                                   specials, num::NanStyle::kQuiet, true, subnormals);
+      num::register_format(num::float_number_format(name, ff));
+    } catch (const std::invalid_argument& ex) {
+      throw_input_error(rd.where(base, f), ex.what());
+    }
+    declared.push_back(name);
+  }
+}
+
 }  // namespace
 
 Override parse_override(const std::string& text) {
@@ -446,6 +507,8 @@ Config load_config(const std::string& path, const std::vector<Override>& overrid
     rd.fixed()["workload.trace"] = Location{"--trace", 0, "workload.trace"};
   }
   check_unknown_keys(root, "", rd);
+  std::vector<std::string> custom;
+  read_custom_formats(root, rd, custom);
 
   for (const auto& spec : schema()) {
     YAML::Node n = find(root, spec.path);
@@ -471,6 +534,7 @@ Config load_config(const std::string& path, const std::vector<Override>& overrid
     tp = fs::path(path).parent_path() / tp;
   c.workload.trace = tp.lexically_normal().string();
 
+  c.custom_formats = custom;
   c.sfu.clock_mhz = c.array.clock_mhz;
   c.pe.seed = c.run.seed;
   try {
@@ -511,6 +575,12 @@ std::string dump_config(const Config& c) {
   // Re-nest the flat key paths into indented YAML, one key per line with its unit and help as a comment.
   std::ostringstream os;
   os << "# fully resolved configuration of " << c.source_file << " (defaults filled in)\n";
+  for (const auto& name : c.custom_formats) {
+    const num::NumberFormat& f = num::format_by_name(name);
+    os << (name == c.custom_formats.front() ? "formats:\n" : "") << "  " << name << ": {exp_bits: " << f.flt.exp_bits
+       << ", man_bits: " << f.flt.man_bits << ", bias: " << f.flt.bias << ", specials: " << num::to_string(f.flt.specials)
+       << ", subnormals: " << (f.flt.has_subnormals ? "true" : "false") << "}    # " << num::describe(f.flt) << "\n";
+  }
   std::vector<std::string> open;
   for (const auto& spec : schema()) {
     std::vector<std::string> parts;

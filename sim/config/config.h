@@ -37,6 +37,7 @@ struct Config {
   model::SfuParams sfu;  // clock_mhz follows accelerator.array.clock_mhz
   WorkloadConfig workload;
   RunConfig run;
+  std::vector<std::string> custom_formats;  // names declared under `formats:` (registered with lpsim::num)
   std::map<std::string, Location> where;  // key path -> where its value came from (for cross-field errors)
   Location loc(const std::string& key) const;
 };

@@ -82,7 +82,7 @@ TEST_CASE("cli: every shipped config runs and writes its three report files", "[
   }
 }
 
-TEST_CASE("cli: table output has units and a TOTAL row; validate echoes the resolved config", "[sim][cli]") {
+TEST_CASE("cli: table output has units and a TOTAL row, validate echoes the resolved config", "[sim][cli]") {
   fs::path out = scratch() / "table";
   Result r = lpsim("run " + src("configs/default.yaml") + " --out " + out.string());
   REQUIRE(r.code == 0);
@@ -188,7 +188,7 @@ TEST_CASE("cli: accuracy depends on formats and order, not on timing parameters"
   fs::remove_all(a), fs::remove_all(b), fs::remove_all(c);
 }
 
-TEST_CASE("cli: tensor specs in traces: .npy operands are shape-checked", "[sim][cli][errors]") {
+TEST_CASE("cli: .npy operands in traces are shape-checked", "[sim][cli][errors]") {
   Result r = lpsim("run " + data("bad_inputs/bad_npy_shape.yaml") + " --out " + (scratch() / "npy").string());
   CHECK(r.code == 2);
   CHECK(r.err.find("npy_trace.yaml:8: ops[0](g).a: ") != std::string::npos);

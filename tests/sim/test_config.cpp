@@ -4,6 +4,8 @@
 #include <string>
 
 #include "config/config.h"
+#include "numerics/convert.h"
+#include "numerics/format.h"
 
 using namespace lpsim;
 
@@ -113,4 +115,18 @@ TEST_CASE("config: dump lists every key with its resolved value", "[sim][config]
   CHECK(y.find("latency_cycles: 1") != std::string::npos);
   std::string md = cfg::schema_reference_markdown();
   CHECK(md.find("`accelerator.memory.dram.bandwidth_bytes_per_cycle`") != std::string::npos);
+}
+
+TEST_CASE("config: custom float formats declared in YAML serve as accumulator and output", "[sim][config][formats]") {
+  cfg::Config c = cfg::load_config(data("bad_inputs/custom_format.yaml"), {});
+  CHECK(c.pe.acc == "acc_e6m9");
+  const num::NumberFormat& f = num::format_by_name("fp7_e4m2");
+  CHECK(f.flt.bias == 7);  // default bias 2^(e-1) - 1
+  CHECK(num::decode(f.flt, f.flt.max_mag) == 448.0);  // no specials: exponent field 15 is finite, 1.75 * 2^(15-7)
+  CHECK(cfg::dump_config(c).find("acc_e6m9: {exp_bits: 6, man_bits: 9, bias: 31") != std::string::npos);
+  CHECK(load_error(data("bad_inputs/bad_custom_format.yaml"))
+            .find("bad_custom_format.yaml:2: formats.tiny: exponent bits must be in 1..11") != std::string::npos);
+  CHECK(load_error(data("bad_inputs/bad_pe_format.yaml"))
+            .find("bad_pe_format.yaml:4: accelerator.pe.weights: 'fp8_e4m3' (float) cannot be combined") !=
+        std::string::npos);
 }

@@ -91,7 +91,7 @@ TEST_CASE("trace: layer filter keeps order and rejects unknown names", "[sim][tr
                     Catch::Contains("x.yaml:4: workload.layers: no op named 'C3'"));
 }
 
-TEST_CASE("trace: activation ops inherit the previous op's output size; tensor specs", "[sim][trace]") {
+TEST_CASE("trace: activation ops inherit the previous op output size, tensor specs", "[sim][trace]") {
   trace::Trace t = trace::read_trace(src("traces/bert_base_s128.yaml"), {});
   const trace::Op& gelu = t.ops[7];
   CHECK(gelu.name == "ffn1_gelu");
