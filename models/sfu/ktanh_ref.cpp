@@ -1,5 +1,8 @@
 #include "sfu/ktanh_ref.h"
 
+#include "numerics/convert.h"
+#include "numerics/format.h"
+
 #include <algorithm>
 #include <climits>
 #include <cmath>
@@ -11,12 +14,6 @@ namespace lpsim::model {
 
 namespace {
 
-uint32_t float_bits(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, sizeof u);
-  return u;
-}
-
 float bits_float(uint32_t u) {
   float f;
   std::memcpy(&f, &u, sizeof f);
@@ -27,33 +24,11 @@ float bits_float(uint32_t u) {
 
 float bf16_to_float(uint16_t b) { return bits_float(static_cast<uint32_t>(b) << 16); }
 
-uint16_t bf16_from_float(float f) {
-  uint32_t u = float_bits(f);
-  if (std::isnan(f)) return kBf16QuietNan;
-  if (std::isinf(f)) return static_cast<uint16_t>(u >> 16);
-  // Notes sec. 3 (libxsmm RNE): add 0x7fff plus the lsb of the kept half, then truncate. A carry out of the
-  // mantissa bumps the exponent, which is correct rounding, and turns values >= max + half ulp into Inf.
-  u += 0x7fffu + ((u >> 16) & 1u);
-  return static_cast<uint16_t>(u >> 16);
-}
+// BF16 conversions use the numerics library's codec (RNE, overflow to Inf, NaN -> quiet 0x7fc0), the same
+// encoder that is proven bit-exact against every row of the BF16 oracle (tests/numerics).
+uint16_t bf16_from_float(float f) { return static_cast<uint16_t>(num::encode(num::kBF16, f, num::kIeeeRne)); }
 
-uint16_t bf16_from_double(double d) {
-  if (std::isnan(d)) return kBf16QuietNan;
-  const uint16_t sign = std::signbit(d) ? 0x8000 : 0x0000;
-  const double a = std::fabs(d);
-  if (std::isinf(a)) return sign | 0x7f80;
-  if (a == 0.0) return sign;
-  // Quantum of the BF16 grid at a: 8 significant bits for normals (2^(e-8) with a in [2^(e-1), 2^e)),
-  // the fixed subnormal step 2^-133 below 2^-126. Scaling by a power of two is exact in double, and
-  // nearbyint rounds to nearest even in the default rounding mode.
-  int e = 0;
-  std::frexp(a, &e);
-  const int q = std::max(e - 8, -133);
-  const double v = std::ldexp(std::nearbyint(std::ldexp(a, -q)), q);
-  // Largest finite BF16 is (2 - 2^-7) 2^127; a rounded value of 2^128 or more overflows.
-  if (v >= std::ldexp(1.0, 128)) return sign | 0x7f80;
-  return sign | static_cast<uint16_t>(float_bits(static_cast<float>(v)) >> 16);
-}
+uint16_t bf16_from_double(double d) { return static_cast<uint16_t>(num::encode(num::kBF16, d, num::kIeeeRne)); }
 
 int32_t bf16_ordinal(uint16_t b) {
   const int32_t mag = b & 0x7fff;

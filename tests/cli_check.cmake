@@ -1,12 +1,13 @@
-# Runs `lpsim quantize` once and checks its exit code, its output text and which files exist afterwards.
-# -D LPSIM=<binary> -D ARGS=<;-list> -D WORKDIR=<dir> -D EXPECT_RC=<n> -D EXPECT_REGEX=<regex>
+# Runs `lpsim <SUBCOMMAND>` once and checks its exit code, its output text and which files exist afterwards.
+# Shared by the CLI tests of several areas (tests/numerics: quantize, tests/pe: gemm).
+# -D LPSIM=<binary> -D SUBCOMMAND=<name> -D ARGS=<;-list> -D WORKDIR=<dir> -D EXPECT_RC=<n> -D EXPECT_REGEX=<regex>
 # [-D ABSENT=<;-list of files that must not exist>] [-D PRESENT=<;-list that must exist>]
 # [-D FILE=<file> -D FILE_REGEX=<regex its content must match>]
 file(MAKE_DIRECTORY ${WORKDIR})
 foreach(f ${ABSENT} ${PRESENT})
   file(REMOVE ${WORKDIR}/${f})
 endforeach()
-execute_process(COMMAND ${LPSIM} quantize ${ARGS} WORKING_DIRECTORY ${WORKDIR}
+execute_process(COMMAND ${LPSIM} ${SUBCOMMAND} ${ARGS} WORKING_DIRECTORY ${WORKDIR}
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 message("exit code ${rc}\n--- stdout\n${out}--- stderr\n${err}")
 if(NOT rc STREQUAL EXPECT_RC)
