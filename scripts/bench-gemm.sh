@@ -11,7 +11,7 @@ if [[ $# -gt 0 && $1 != --* ]]; then BUILD=$1; shift; fi
 if ! compgen -G "/usr/include/*/cblas.h" >/dev/null && ! compgen -G "/usr/include/*/*/cblas.h" >/dev/null &&
    [[ ! -f /usr/include/cblas.h ]]; then
   echo "bench-gemm.sh: installing libopenblas-dev (OpenBLAS SGEMM baseline)" >&2
-  apt-get install -y libopenblas-dev >/dev/null
+  LPSIM_EXTRAS=1 bash scripts/install-deps.sh
 fi
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$BUILD" -j2 --target bench_gemm >/dev/null

@@ -10,12 +10,13 @@ PKGS=(
   catch2                                   # Catch2 v2 test framework
   libyaml-cpp-dev                          # configs and native traces
   libboost-program-options-dev             # CLI
+  yosys                                    # RTL area of rtl/ktanh.sv (scripts/synth-area.sh and its test)
   time                                     # GNU time: peak RSS in benchmarks
 )
 # Extra packages used by optional tools; install them with LPSIM_EXTRAS=1
-# (benchmark baseline, RTL area, plots).
+# (OpenBLAS SGEMM baseline of scripts/bench-gemm.sh; numpy for scripts that write .npy test inputs).
 if [[ "${LPSIM_EXTRAS:-0}" == 1 ]]; then
-  PKGS+=(libopenblas-dev yosys python3-matplotlib python3-numpy)
+  PKGS+=(libopenblas-dev python3-numpy)
 fi
 
 missing=()

@@ -52,7 +52,8 @@ int cmd_run(const Args& args) {
   add_config_options(opts);
   opts.add_options()("out,o", po::value<std::string>(), "output directory (default: run.out_dir)")(
       "format,f", po::value<std::string>()->default_value("table"),
-      "what to print on stdout: table | json | csv | none");
+      "what to print on stdout: table | json | csv | none")(
+      "columns", "print the report columns (key, unit, meaning) as Markdown instead of the report; no files");
   po::positional_options_description pos;
   pos.add("config", 1);
   po::variables_map vm;
@@ -74,6 +75,10 @@ int cmd_run(const Args& args) {
   ProgressBar bar("simulating " + l.trace.name);
   report::Report r = driver::simulate(l.config, l.trace, [&](size_t d, size_t t) { bar.update(d, t); });
   bar.finish();
+  if (vm.count("columns")) {
+    std::cout << report::columns_markdown(r);
+    return kExitOk;
+  }
 
   std::string table = report::render_table(r), json = report::render_json(r), csv = report::render_csv(r);
   OutputFiles files(out_dir);

@@ -56,12 +56,12 @@ Cols add_columns(report::Report& r) {
                          "(TOTAL: the worst layer)", true, 1});
   c.sqnr_ideal = r.add_column({"sqnr_vs_ideal_db", "SQNR vs ideal", "dB", "SQNR vs the ideal quantize-then-FP32 "
                                "GEMM emulation (what format emulators compute); inf = identical", false, 1});
-  c.max_abs = r.add_column({"max_abs_err", "max err", "", "max |output - exact reference| (output units)", false, 6});
-  c.mean_abs = r.add_column({"mean_abs_err", "mean err", "", "mean |output - exact reference|", false, 6});
-  c.max_rel = r.add_column({"max_rel_err", "max rel err", "", "max |output - ref| / |ref| over ref != 0", false, 6});
-  c.mean_rel = r.add_column({"mean_rel_err", "mean rel err", "", "mean |output - ref| / |ref| over ref != 0", false,
+  c.max_abs = r.add_column({"max_abs_err", "max err", "value", "largest abs(output - exact reference), in the output's units", false, 6});
+  c.mean_abs = r.add_column({"mean_abs_err", "mean err", "value", "mean abs(output - exact reference)", false, 6});
+  c.max_rel = r.add_column({"max_rel_err", "max rel err", "ratio", "largest abs(output - ref) / abs(ref) over ref != 0", false, 6});
+  c.mean_rel = r.add_column({"mean_rel_err", "mean rel err", "ratio", "mean abs(output - ref) / abs(ref) over ref != 0", false,
                              6});
-  c.cosine = r.add_column({"cosine_sim", "cosine", "", "cosine similarity of output and exact reference (TOTAL: "
+  c.cosine = r.add_column({"cosine_sim", "cosine", "ratio", "cosine similarity of output and exact reference (TOTAL: "
                            "the worst layer)", false, 6});
   c.outputs = r.add_column({"outputs", "outputs", "count", "output values computed (one instance of a repeated op)",
                             false, 0});
@@ -86,7 +86,9 @@ Cols add_columns(report::Report& r) {
     std::string name = model::operand_name(op);
     c.dram_bytes[op] = r.add_column({"dram_" + name + "_" + what[op] + "_bytes", "", "B",
                                      std::string("DRAM ") + what[op] + " of the " + name +
-                                         " operand (SCALE-Sim counting: prefetch lines incl. re-fetches)",
+                                         (op == model::kOfmap ? " operand (whole drain lines, as SCALE-Sim counts)"
+                                                              : " operand (whole prefetch lines incl. re-fetches, "
+                                                                "as SCALE-Sim counts)"),
                                      false, 0});
   }
   c.dram_rd = r.add_column({"dram_read_bytes", "DRAM rd", "B", "DRAM reads, all operands", true, 0});
