@@ -11,6 +11,7 @@ PKGS=(
   libyaml-cpp-dev                          # configs and native traces
   libboost-program-options-dev             # CLI
   yosys                                    # RTL area of rtl/ktanh.sv (scripts/synth-area.sh and its test)
+  python3                                  # /usr/bin/python3 (json) in scripts/synth-area.sh, gen-traces.py
   time                                     # GNU time: peak RSS in benchmarks
 )
 # Extra packages used by optional tools; install them with LPSIM_EXTRAS=1

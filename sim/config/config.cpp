@@ -488,6 +488,8 @@ Config load_config(const std::string& path, const std::vector<Override>& overrid
                      (fs::exists(path, ec) ? "not a regular file" : "no such file"));
   }
   if (fs::path(path).extension() == ".cfg") {
+    if (trace_override.empty())
+      throw InputError(path + ": a SCALE-Sim .cfg has no workload; give the topology with --trace TOPOLOGY.csv");
     root = scalesim_cfg_to_yaml(path, fixed);
   } else {
     std::ifstream is(path);

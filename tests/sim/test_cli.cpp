@@ -118,6 +118,8 @@ TEST_CASE("cli: bad input exits with code 2, one clear message, and no output fi
       {data("bad_inputs/unknown_cfg_key.cfg") + " --trace " + data("traces/small_conv.csv"),
        "unknown SCALE-Sim key 'ArrayWidht'"},
       {data("no_such_config.yaml"), "no_such_config.yaml: cannot read config file: no such file"},
+      {data("scalesim/configs/os_8x8_big.cfg"), "os_8x8_big.cfg: a SCALE-Sim .cfg has no workload; give the topology "
+                                                "with --trace TOPOLOGY.csv"},
       {src("configs/default.yaml") + " --set accelerator.array.rows=0", "--set: accelerator.array.rows"},
       {src("configs/default.yaml") + " --format xml", "--format: expected one of table, json, csv, none"},
       {src("configs/default.yaml") + " --bogus", "lpsim run: unrecognised option '--bogus'"},

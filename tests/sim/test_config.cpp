@@ -14,9 +14,10 @@ std::string data(const std::string& rel) { return std::string(LPSIM_TEST_DATA) +
 std::string src(const std::string& rel) { return std::string(LPSIM_SOURCE_DIR) + "/" + rel; }
 
 // Returns the InputError message of loading `path`, or "" if it loads.
-std::string load_error(const std::string& path, const std::vector<cfg::Override>& o = {}) {
+std::string load_error(const std::string& path, const std::vector<cfg::Override>& o = {},
+                       const std::string& trace = "") {
   try {
-    cfg::load_config(path, o);
+    cfg::load_config(path, o, trace);
   } catch (const InputError& e) {
     return e.what();
   }
@@ -82,7 +83,10 @@ TEST_CASE("config: each error class names file, line and key path", "[sim][confi
   };
   for (const auto& c : cases) {
     INFO(c.file);
-    std::string e = load_error(data(c.file));
+    std::string f = c.file;
+    bool scalesim = f.size() > 4 && f.compare(f.size() - 4, 4, ".cfg") == 0;
+    std::string e = load_error(data(c.file), {}, scalesim ? data("traces/small_conv.csv") : "");
+    INFO(e);
     CHECK(e.find(c.expected) != std::string::npos);
     CHECK(e.rfind(data(c.file), 0) == 0);  // the message starts with the file's path
   }
