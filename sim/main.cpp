@@ -23,7 +23,7 @@ void print_help() {
     std::cout << "  " << c.name << std::string(c.name ? 12 - std::min<size_t>(11, std::strlen(c.name)) : 1, ' ')
               << c.summary << "\n";
   }
-  std::cout << "\nquick start:\n  lpsim run configs/default.yaml              # 32x32 OS array, small CNN\n"
+  std::cout << "\nquick start:\n  lpsim run configs/default.yaml              # 32x32 OS array, AlexNet\n"
                "  lpsim run configs/default.yaml --set accelerator.array.rows=64 --format json\n"
                "\nexit codes: 0 success, 1 run failed (e.g. a co-simulation mismatch), 2 bad input\n";
 }

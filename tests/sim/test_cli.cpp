@@ -54,7 +54,7 @@ TEST_CASE("cli: --version, --help and every subcommand's --help", "[sim][cli]") 
   Result h = lpsim("--help");
   CHECK(h.code == 0);
   CHECK(h.out.find("run") != std::string::npos);
-  for (const char* cmd : {"run", "validate"}) {
+  for (const char* cmd : {"run", "validate", "quantize", "gemm", "cosim"}) {
     Result r = lpsim(std::string(cmd) + " --help");
     INFO(cmd);
     CHECK(r.code == 0);
