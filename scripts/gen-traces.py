@@ -204,9 +204,13 @@ ALEXNET = [
 ]
 
 
+def scalesim_out(size, k, stride):
+    # SCALE-Sim v2's output size: ceil((H - R + S) / S), no padding (shared/oracles/scalesim/README.md).
+    return -(-(size - k + stride) // stride)
+
+
 def alexnet_macs():
-    # SCALE-Sim's output size: (H - R) // S + 1 (no padding).
-    return sum(conv_out(h, r, s, 0) * conv_out(w, q, s, 0) * f * r * q * c
+    return sum(scalesim_out(h, r, s) * scalesim_out(w, q, s) * f * r * q * c
                for (_, h, w, r, q, c, f, s) in ALEXNET)
 
 
@@ -339,9 +343,9 @@ Notes:
   H = 768, F = 3072.
 - `alexnet.csv` is the default config's network, in SCALE-Sim topology format (header line, then
   `name, ifmap_h, ifmap_w, filter_h, filter_w, channels, num_filter, stride,` with a trailing comma on
-  every line). SCALE-Sim has no padding field, so its output size is `(H - R) / S + 1` (Conv1:
-  54x54, Conv2: 23x23, Conv3-5: 11x11); the MAC total above uses that convention, so it differs
-  from a padded AlexNet's. FC6 is a 6x6 filter over the 6x6x256 map (1x1 output);
+  every line). SCALE-Sim has no padding field and computes the output size as `ceil((H - R + S) / S)`
+  (Conv1: 55x55, Conv2: 23x23, Conv3-5: 11x11); the MAC total above uses that convention, which is what
+  `lpsim run configs/default.yaml` reports, so it differs from a padded AlexNet's. FC6 is a 6x6 filter over the 6x6x256 map (1x1 output);
   FC7/FC8 are 1x1 convs on a 1x1 map.
 
 ## Native trace format (YAML)
