@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "config/scalesim_cfg.h"
+#include "util/yaml_describe.h"
 #include "numerics/format.h"
 
 namespace fs = std::filesystem;
@@ -232,16 +233,6 @@ class Reader {
   std::string file_;
   std::map<std::string, Location> fixed_;  // override / .cfg locations by key path
 };
-
-std::string describe(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Null: return "nothing";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Map: return "a mapping";
-    case YAML::NodeType::Scalar: return "\"" + n.Scalar() + "\"";
-    default: return "an undefined value";
-  }
-}
 
 bool parse_int(const std::string& s, int64_t& out) {
   if (s.empty()) return false;

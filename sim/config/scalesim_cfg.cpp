@@ -1,5 +1,7 @@
 #include "config/scalesim_cfg.h"
 
+#include "util/text.h"
+
 #include <algorithm>
 #include <fstream>
 #include <vector>
@@ -7,12 +9,6 @@
 namespace lpsim::cfg {
 
 namespace {
-
-std::string trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t\r");
-  size_t e = s.find_last_not_of(" \t\r");
-  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-}
 
 struct Mapping {
   const char* section;

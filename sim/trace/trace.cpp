@@ -1,5 +1,8 @@
 #include "trace/trace.h"
 
+#include "util/text.h"
+#include "util/yaml_describe.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -20,12 +23,6 @@ const char* to_string(OpType t) {
 }
 
 namespace {
-
-std::string trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t\r\n");
-  size_t e = s.find_last_not_of(" \t\r\n");
-  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-}
 
 std::vector<std::string> split_csv(const std::string& line) {
   std::vector<std::string> out;
@@ -131,25 +128,16 @@ Trace read_scalesim_csv(const std::string& path) {
 
 // ---- native YAML ----
 
-std::string describe(const YAML::Node& n) {
-  if (n.IsScalar()) return "\"" + n.Scalar() + "\"";
-  if (n.IsSequence()) return "a list";
-  if (n.IsMap()) return "a mapping";
-  return "nothing";
-}
-
 struct OpReader {
   const std::string& path;
   const YAML::Node& node;
   std::string prefix;  // "ops[3]"
-  std::set<std::string> used;
 
   Location at(const std::string& key, const YAML::Node& n) const {
     return Location{path, n.Mark().line >= 0 ? n.Mark().line + 1 : 0, prefix + (key.empty() ? "" : "." + key)};
   }
   bool has(const std::string& key) const { return node[key].IsDefined() && !node[key].IsNull(); }
   int64_t integer(const std::string& key, int64_t dflt, bool required, int64_t min_value = 1) {
-    used.insert(key);
     if (!has(key)) {
       if (required) throw_input_error(at("", node), "missing required key '" + key + "'");
       return dflt;
@@ -382,7 +370,7 @@ Trace read_native_yaml(const std::string& path) {
     if (it == op_parsers().end())
       throw_input_error(Location{path, n["type"].Mark().line + 1, prefix + ".type"},
                         "unknown op type \"" + type + "\"" + did_you_mean(type, types) + "; valid: " + join(types));
-    OpReader r{path, n, prefix + "(" + name + ")", {}};
+    OpReader r{path, n, prefix + "(" + name + ")"};
     Op op = it->second(r);
     if (op.type == OpType::kActivation && op.elements == 0) {
       if (t.ops.empty())
