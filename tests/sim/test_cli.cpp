@@ -1,6 +1,8 @@
 // End-to-end: spawn the built lpsim binary like a user would and check exit codes, messages and output files.
 #include <catch2/catch.hpp>
 
+#include "csv_rows.h"
+
 #include <sys/wait.h>
 
 #include <cstdlib>
@@ -137,26 +139,7 @@ TEST_CASE("cli: bad input exits with code 2, one clear message, and no output fi
   }
 }
 
-namespace {
-// Column `key` of every row of a layers.csv (cells as text).
-std::vector<std::string> csv_column(const std::string& path, const std::string& key) {
-  std::ifstream is(path);
-  std::string line;
-  std::getline(is, line);
-  std::vector<std::string> header;
-  std::stringstream hs(line);
-  for (std::string f; std::getline(hs, f, ',');) header.push_back(f);
-  size_t col = std::find(header.begin(), header.end(), key) - header.begin();
-  std::vector<std::string> out;
-  while (std::getline(is, line)) {
-    std::vector<std::string> f;
-    std::stringstream ss(line);
-    for (std::string x; std::getline(ss, x, ',');) f.push_back(x);
-    out.push_back(col < f.size() ? f[col] : std::string("<missing>"));
-  }
-  return out;
-}
-}  // namespace
+using csv_test::csv_column;
 
 TEST_CASE("cli: accuracy depends on formats and order, not on timing parameters", "[sim][cli][accuracy]") {
   // Output-stationary: array size, SRAM sizes, bandwidth and clock change cycles but not one output bit, so every

@@ -4,6 +4,8 @@
 // with SCALE-Sim's. The pure engine is tested in depth in tests/array; this checks the whole user path.
 #include <catch2/catch.hpp>
 
+#include "csv_rows.h"
+
 #include <sys/wait.h>
 
 #include <cmath>
@@ -20,28 +22,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-using Row = std::map<std::string, std::string>;
-
-std::vector<Row> read_csv(const std::string& path) {
-  std::ifstream is(path);
-  std::vector<Row> rows;
-  std::string line;
-  std::vector<std::string> header;
-  while (std::getline(is, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    std::vector<std::string> f;
-    std::stringstream ss(line);
-    for (std::string x; std::getline(ss, x, ',');) f.push_back(x);
-    if (header.empty()) {
-      header = f;
-      continue;
-    }
-    Row r;
-    for (size_t i = 0; i < header.size() && i < f.size(); ++i) r[header[i]] = f[i];
-    rows.push_back(r);
-  }
-  return rows;
-}
+using csv_test::read_csv;
+using csv_test::Row;
 
 double num(const Row& r, const std::string& k) { return std::stod(r.at(k)); }
 
