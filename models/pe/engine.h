@@ -85,6 +85,21 @@ void mx_tiles_portable(const MxJob& j, int64_t t0, int64_t t1, uint64_t* overflo
 void fp_tiles_portable(const FpJob& j, int64_t t0, int64_t t1, uint64_t* overflows);
 void int_tiles_portable(const IntJob& j, int64_t t0, int64_t t1, uint64_t* overflows);
 
+// Sparse PE (GemmRunOptions::skip_zero_products): the portable kernels with every product that has a zero operand
+// and a finite partner left out, and a skipped step's accumulator kept except for the sign of zero (below).
+// Only real (unpadded) rows, columns and K are computed and counted.
+struct SkipCounts {
+  uint64_t zero_products = 0, macs_skipped = 0, steps_skipped = 0;
+};
+void mx_tiles_skip(const MxJob& j, int64_t t0, int64_t t1, uint64_t* overflows, SkipCounts* sk);
+void fp_tiles_skip(const FpJob& j, int64_t t0, int64_t t1, uint64_t* overflows, SkipCounts* sk);
+void int_tiles_skip(const IntJob& j, int64_t t0, int64_t t1, uint64_t* overflows, SkipCounts* sk);
+
+// A skipped MAC adds a zero product (sign `zero_neg`) to acc. IEEE 754-2019 §6.3: x + (+-0) = x for x != 0,
+// (-0) + (-0) = -0 and (-0) + (+0) = +0 under RNE, so the result is acc except that a -0 accumulator becomes +0
+// when the product's zero is +0: one gate on the accumulator's sign bit. NaN and Inf accumulators stay.
+inline double add_zero_product(double acc, bool zero_neg) { return (acc == 0 && !zero_neg) ? 0.0 : acc; }
+
 bool avx512_available();  // CPU has AVX-512 F/DQ/BW/VL and the AVX-512 kernels were compiled in
 // Only called when avx512_available(); the MX kernel needs exact_double, the float kernel an fp32 accumulator.
 void mx_tiles_avx512(const MxJob& j, int64_t t0, int64_t t1, uint64_t* overflows);

@@ -370,6 +370,25 @@ uint64_t run_tiles(int64_t tiles, int threads, Kernel&& kernel) {
   return total;
 }
 
+// Sparse PE: kernel(t0, t1, &overflows, &skip_counts) over all tiles; adds the skip counts to *counters.
+template <class Kernel>
+uint64_t run_skip_tiles(int64_t tiles, int threads, GemmCounters* counters, Kernel&& kernel) {
+  std::atomic<uint64_t> total{0}, zero{0}, skipped{0}, steps{0};
+  num::parallel_for(static_cast<size_t>(tiles), threads, [&](size_t t0, size_t t1) {
+    uint64_t ovf = 0;
+    SkipCounts sk;
+    kernel(static_cast<int64_t>(t0), static_cast<int64_t>(t1), &ovf, &sk);
+    total += ovf;
+    zero += sk.zero_products;
+    skipped += sk.macs_skipped;
+    steps += sk.steps_skipped;
+  });
+  counters->zero_products = zero;
+  counters->macs_skipped = skipped;
+  counters->steps_skipped = steps;
+  return total;
+}
+
 }  // namespace
 }  // namespace pe_detail
 
@@ -380,7 +399,8 @@ GemmResult run_gemm(const PeParams& params, const GemmOrder& order, const float*
   const bool stationary = order.dataflow != Dataflow::kOS;
   if (stationary && order.array_rows < 1) throw std::invalid_argument("run_gemm: array rows must be >= 1");
   const int threads = thread_count(run.threads);
-  const bool fast = run.kernel == GemmKernel::kAuto && avx512_available();
+  const bool skip = run.skip_zero_products;  // sparse PE: portable skip kernels
+  const bool fast = run.kernel == GemmKernel::kAuto && !skip && avx512_available();
 
   GemmResult res;
   res.m = m;
@@ -408,24 +428,42 @@ GemmResult run_gemm(const PeParams& params, const GemmOrder& order, const float*
     pack_mx(qa, qb, r.params.mx_block, threads, p);
     MxJob j{&p, rows, acc, out, res.c.data()};
     const bool vec = fast && p.exact_double;
-    res.counters.acc_overflows = run_tiles((p.mp / kMxMR) * (p.np / kMxNR), threads, [&](int64_t t0, int64_t t1, uint64_t* o) {
-      vec ? mx_tiles_avx512(j, t0, t1, o) : mx_tiles_portable(j, t0, t1, o);
-    });
+    const int64_t tiles = (p.mp / kMxMR) * (p.np / kMxNR);
+    if (skip) {
+      auto kernel = [&](int64_t t0, int64_t t1, uint64_t* o, SkipCounts* sk) { mx_tiles_skip(j, t0, t1, o, sk); };
+      res.counters.acc_overflows = run_skip_tiles(tiles, threads, &res.counters, kernel);
+    } else {
+      res.counters.acc_overflows = run_tiles(tiles, threads, [&](int64_t t0, int64_t t1, uint64_t* o) {
+        vec ? mx_tiles_avx512(j, t0, t1, o) : mx_tiles_portable(j, t0, t1, o);
+      });
+    }
   } else if (r.mode == PeMode::kFloat) {
     FpPacked p;
     pack_fp(qa, qb, threads, p);
     FpJob j{&p, rows, acc, out, res.c.data()};
     const bool vec = fast && acc.fp32;
-    res.counters.acc_overflows = run_tiles((p.mp / kFpMR) * (p.np / kFpNR), threads, [&](int64_t t0, int64_t t1, uint64_t* o) {
-      vec ? fp_tiles_avx512(j, t0, t1, o) : fp_tiles_portable(j, t0, t1, o);
-    });
+    const int64_t tiles = (p.mp / kFpMR) * (p.np / kFpNR);
+    if (skip) {
+      auto kernel = [&](int64_t t0, int64_t t1, uint64_t* o, SkipCounts* sk) { fp_tiles_skip(j, t0, t1, o, sk); };
+      res.counters.acc_overflows = run_skip_tiles(tiles, threads, &res.counters, kernel);
+    } else {
+      res.counters.acc_overflows = run_tiles(tiles, threads, [&](int64_t t0, int64_t t1, uint64_t* o) {
+        vec ? fp_tiles_avx512(j, t0, t1, o) : fp_tiles_portable(j, t0, t1, o);
+      });
+    }
   } else {
     IntPacked p;
     pack_int(qa, qb, threads, p);
     IntJob j{&p, r.params.int32_policy, rows, r.params.spill_interval, out, res.c.data()};
-    res.counters.acc_overflows = run_tiles((p.mp / kIntMR) * (p.np / kIntNR), threads, [&](int64_t t0, int64_t t1, uint64_t* o) {
-      fast ? int_tiles_avx512(j, t0, t1, o) : int_tiles_portable(j, t0, t1, o);
-    });
+    const int64_t tiles = (p.mp / kIntMR) * (p.np / kIntNR);
+    if (skip) {
+      auto kernel = [&](int64_t t0, int64_t t1, uint64_t* o, SkipCounts* sk) { int_tiles_skip(j, t0, t1, o, sk); };
+      res.counters.acc_overflows = run_skip_tiles(tiles, threads, &res.counters, kernel);
+    } else {
+      res.counters.acc_overflows = run_tiles(tiles, threads, [&](int64_t t0, int64_t t1, uint64_t* o) {
+        fast ? int_tiles_avx512(j, t0, t1, o) : int_tiles_portable(j, t0, t1, o);
+      });
+    }
     if (r.params.int32_policy == Int32Policy::kSpill && p.steps > 0) {
       // One spill per spill_interval steps and one at the end of each fold's chain (if it has steps left).
       const int64_t fold = rows > 0 ? rows : p.steps;

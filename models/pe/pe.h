@@ -110,6 +110,12 @@ struct GemmCounters {
                                // whose accumulator overflowed to Inf
   uint64_t spills = 0;         // INT32 -> FP32 spill conversions (spill policy)
   uint64_t nan_outputs = 0;    // NaN outputs (NaN MX scales, NaN inputs)
+  // Zero skipping (GemmRunOptions::skip_zero_products; all 0 otherwise). Element products of real (unpadded)
+  // operands; README.md "Zero skipping and the sign of zero".
+  uint64_t zero_products = 0;  // products with a zero (+-0) operand
+  uint64_t macs_skipped = 0;   // of those, not computed: the partner is finite (0 x Inf/NaN = NaN is computed)
+  uint64_t steps_skipped = 0;  // PE steps whose accumulation was skipped whole: float MACs, VNNI steps with both
+                               // products skipped, MX blocks with every product skipped (block value +0)
   uint64_t saturations() const { return saturations_a + saturations_b; }
   uint64_t underflows() const { return underflows_a + underflows_b; }
 };
@@ -126,6 +132,9 @@ enum class GemmKernel : uint8_t { kAuto, kPortable };  // kPortable: scalar code
 struct GemmRunOptions {
   int threads = 0;  // 0 = std::thread::hardware_concurrency()
   GemmKernel kernel = GemmKernel::kAuto;
+  // Sparse PE: skip the MAC work of every product with a zero operand (portable kernels), counted in
+  // GemmCounters; outputs keep exactly the dense bits, sign of zero included (README.md, "Zero skipping").
+  bool skip_zero_products = false;
 };
 
 // A: M x K row-major, B: K x N row-major (float32). Throws PeParamError for bad params, std::invalid_argument for
