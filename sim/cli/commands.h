@@ -21,5 +21,7 @@ int cmd_validate(const Args& args);
 int cmd_cosim(const Args& args);
 int cmd_quantize(const Args& args);
 int cmd_gemm(const Args& args);
+int cmd_prune(const Args& args);
+int cmd_flops(const Args& args);
 
 }  // namespace lpsim::cli

@@ -232,16 +232,91 @@ TensorSpec read_tensor_spec(const std::string& path, const YAML::Node& n, const 
   return t;
 }
 
+// prune: none | {method: magnitude, sparsity: 0.8} | {nm: "2:4"} (method inferred from the key given, or
+// explicit: {method: nm, nm: "2:4"}). Numeric rules in models/sparsity/prune.h.
+// `parent` holds the `prune` key: an empty value has no position of its own, so errors then use the key's line.
+PruneSpec read_prune_spec(const std::string& path, const YAML::Node& parent, const std::string& key_path,
+                          PruneSpec::Source source) {
+  const YAML::Node n = parent["prune"];
+  PruneSpec p;
+  p.source = source;
+  p.where = Location{path, n.Mark().line + 1, key_path};
+  for (const auto& kv : parent)
+    if (kv.first.Scalar() == "prune" && n.IsNull()) p.where.line = kv.first.Mark().line + 1;
+  const std::string shape_hint = "expected none, {method: magnitude, sparsity: 0.8} or {nm: \"2:4\"}, got ";
+  if (n.IsScalar()) {
+    if (n.Scalar() != "none") throw_input_error(p.where, shape_hint + describe(n));
+    return p;
+  }
+  if (!n.IsMap()) throw_input_error(p.where, shape_hint + describe(n));
+  const std::vector<std::string> keys = {"method", "sparsity", "nm"};
+  for (const auto& kv : n) {
+    std::string k = kv.first.Scalar();
+    if (std::find(keys.begin(), keys.end(), k) == keys.end())
+      throw_input_error(Location{path, kv.first.Mark().line + 1, key_path + "." + k},
+                        "unknown key '" + k + "'" + did_you_mean(k, keys) + "; valid keys: " + join(keys));
+  }
+  auto at = [&](const std::string& k) { return Location{path, n[k].Mark().line + 1, key_path + "." + k}; };
+  auto scalar = [&](const std::string& k) {
+    if (!n[k].IsScalar()) throw_input_error(at(k), "expected a value, got " + describe(n[k]));
+    return n[k].Scalar();
+  };
+  const bool has_s = n["sparsity"].IsDefined(), has_nm = n["nm"].IsDefined();
+  std::string method;
+  if (n["method"]) {
+    method = scalar("method");
+    const std::vector<std::string> methods = {"magnitude", "nm", "none"};
+    if (std::find(methods.begin(), methods.end(), method) == methods.end())
+      throw_input_error(at("method"), "expected magnitude, nm or none, got \"" + method + "\"" +
+                                          did_you_mean(method, methods));
+  } else if (has_s && has_nm) {
+    throw_input_error(p.where, "give either 'sparsity' (magnitude pruning) or 'nm' (N:M pruning), not both");
+  } else if (has_s || has_nm) {
+    method = has_s ? "magnitude" : "nm";
+  } else {
+    throw_input_error(p.where, "missing 'sparsity' (magnitude pruning) or 'nm' (N:M pruning)");
+  }
+  if (method == "none") {
+    if (has_s || has_nm) throw_input_error(p.where, "method none takes no 'sparsity' or 'nm'");
+    return p;
+  }
+  if (method == "magnitude") {
+    if (has_nm) throw_input_error(at("nm"), "'nm' does not apply to method magnitude (use method: nm)");
+    if (!has_s) throw_input_error(p.where, "method magnitude needs 'sparsity' (fraction of zeros, e.g. 0.8)");
+    std::string v = scalar("sparsity");
+    char* end = nullptr;
+    double d = std::strtod(v.c_str(), &end);
+    if (v.empty() || end != v.c_str() + v.size())
+      throw_input_error(at("sparsity"), "expected a number, got \"" + v + "\"");
+    std::string why = model::check_sparsity(d);
+    if (!why.empty()) throw_input_error(at("sparsity"), why + ", got " + v);
+    p.method = model::PruneMethod::kMagnitude;
+    p.sparsity = d;
+    return p;
+  }
+  if (has_s) throw_input_error(at("sparsity"), "'sparsity' does not apply to method nm (N:M fixes it at 1 - N/M)");
+  if (!has_nm) throw_input_error(p.where, "method nm needs 'nm', e.g. nm: \"2:4\"");
+  std::string why;
+  auto nm = model::parse_nm(scalar("nm"), &why);
+  if (!nm) throw_input_error(at("nm"), why);
+  p.method = model::PruneMethod::kNm;
+  p.n = nm->n;
+  p.m = nm->m;
+  return p;
+}
+
 void read_operands(OpReader& r, Op& op) {
   if (r.has("a")) op.a = read_tensor_spec(r.path, r.node["a"], r.prefix + ".a");
   if (r.has("b")) op.b = read_tensor_spec(r.path, r.node["b"], r.prefix + ".b");
   // One given, the other generated: both operands need values once the op computes.
   if (op.a.present && !op.b.present) op.b = TensorSpec{true, "", {}, false, op.a.where};
   if (op.b.present && !op.a.present) op.a = TensorSpec{true, "", {}, false, op.b.where};
+  if (r.node["prune"].IsDefined())
+    op.prune = read_prune_spec(r.path, r.node, r.prefix + ".prune", PruneSpec::Source::kOp);
 }
 
 Op read_gemm(OpReader& r) {
-  r.check_unknown({"name", "type", "m", "n", "k", "repeat", "a", "b"});
+  r.check_unknown({"name", "type", "m", "n", "k", "repeat", "a", "b", "prune"});
   Op op;
   op.type = OpType::kGemm;
   int64_t m = r.integer("m", 0, true), n = r.integer("n", 0, true), k = r.integer("k", 0, true);
@@ -255,7 +330,7 @@ Op read_gemm(OpReader& r) {
 
 Op read_conv2d(OpReader& r) {
   r.check_unknown({"name", "type", "in_h", "in_w", "in_c", "out_c", "kernel_h", "kernel_w", "stride", "stride_h",
-                   "stride_w", "pad", "pad_h", "pad_w", "groups", "repeat", "a", "b"});
+                   "stride_w", "pad", "pad_h", "pad_w", "groups", "repeat", "a", "b", "prune"});
   Op op;
   op.type = OpType::kConv2d;
   int64_t in_h = r.integer("in_h", 0, true), in_w = r.integer("in_w", 0, true);
@@ -290,6 +365,8 @@ Op read_conv2d(OpReader& r) {
 // Activation op: `size` elements through the SFU; without `size`, the previous op's output elements.
 template <model::Activation A>
 Op read_activation(OpReader& r) {
+  if (r.node["prune"].IsDefined())
+    throw_input_error(r.at("prune", r.node["prune"]), "an activation op has no weights to prune");
   r.check_unknown({"name", "type", "size"});
   Op op;
   op.type = OpType::kActivation;
@@ -322,7 +399,7 @@ Trace read_native_yaml(const std::string& path) {
   t.format = "yaml";
   t.name = fs::path(path).stem().string();
   if (!root.IsMap()) throw InputError(path + ":1: expected a mapping with keys name, description, ops");
-  std::vector<std::string> top = {"name", "description", "tensors", "ops"};
+  std::vector<std::string> top = {"name", "description", "tensors", "prune", "ops"};
   for (const auto& kv : root) {
     std::string k = kv.first.Scalar();
     if (std::find(top.begin(), top.end(), k) == top.end())
@@ -354,6 +431,9 @@ Trace read_native_yaml(const std::string& path) {
     if (default_a.present && !default_b.present) default_b = TensorSpec{true, "", {}, false, default_a.where};
     if (default_b.present && !default_a.present) default_a = TensorSpec{true, "", {}, false, default_b.where};
   }
+  // prune: {...} prunes the weights of every gemm/conv2d op that has no prune of its own.
+  PruneSpec default_prune;
+  if (root["prune"]) default_prune = read_prune_spec(path, root, "prune", PruneSpec::Source::kTrace);
   std::set<std::string> names;
   for (size_t i = 0; i < ops.size(); ++i) {
     YAML::Node n = ops[i];
@@ -381,6 +461,7 @@ Trace read_native_yaml(const std::string& path) {
       op.a = default_a;
       op.b = default_b;
     }
+    if (op.on_array() && op.prune.source == PruneSpec::Source::kUnset) op.prune = default_prune;
     op.name = name;
     op.shape.name = name;
     op.where = at;

@@ -8,6 +8,7 @@
 #include "array/timing.h"
 #include "pe/tensor_gen.h"
 #include "sfu/ktanh_ref.h"
+#include "sparsity/prune.h"
 #include "util/error.h"
 
 namespace lpsim::trace {
@@ -25,6 +26,15 @@ struct TensorSpec {
   Location where;
 };
 
+// Weight pruning of a gemm/conv2d op (`prune:` in a native trace; traces/README.md): the trace-wide block or
+// the op's own, which overrides it (`prune: none` exempts the op). Applied to the K x N weight operand B with
+// model::apply_prune before the datapath runs; `lpsim flops` uses its density().
+struct PruneSpec : model::PruneSpec {
+  enum class Source { kUnset, kTrace, kOp };
+  Source source = Source::kUnset;  // kUnset: no prune block reaches this op (dense)
+  Location where;                  // the spec's file:line: key path, for errors found while applying it
+};
+
 struct Op {
   std::string name;
   OpType type = OpType::kGemm;
@@ -34,6 +44,7 @@ struct Op {
   model::Activation activation = model::Activation::kTanh;
   int64_t elements = 0;     // activation inputs (elements); 0 for array ops
   TensorSpec a, b;          // operand values (A = activations M x K, B = weights K x N); timing-only if absent
+  PruneSpec prune;          // weight pruning of B (array ops only); method kNone = dense
   bool has_tensors() const { return a.present || b.present; }
   Location where;           // file:line of the op in its trace
   bool on_array() const { return type != OpType::kActivation; }
