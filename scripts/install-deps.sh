@@ -12,6 +12,7 @@ PKGS=(
   libboost-program-options-dev             # CLI
   yosys                                    # RTL area of rtl/ktanh.sv (scripts/synth-area.sh and its test)
   python3                                  # /usr/bin/python3 (json) in scripts/synth-area.sh, gen-traces.py
+  python3-matplotlib                       # `lpsim report`: trade-off plots (scripts/lpsim-report.py)
   time                                     # GNU time: peak RSS in benchmarks
 )
 # Extra packages used by optional tools; install them with LPSIM_EXTRAS=1

@@ -11,6 +11,8 @@
 #include <sstream>
 
 #include "config/scalesim_cfg.h"
+#include "config/tech.h"
+#include "cost/cost_model.h"
 #include "util/yaml_describe.h"
 #include "numerics/format.h"
 
@@ -159,6 +161,56 @@ const std::vector<KeySpec>& schema() {
                  "SFU lanes: activation results per cycle (pipeline latency 2 cycles)", {},
                  [](Config& c, const Value& v) { c.sfu.lanes = static_cast<int>(v.i); },
                  [](const Config& c) { return std::to_string(c.sfu.lanes); }});
+    // Sparse datapath (models/sparsity/README.md).
+    s.push_back({"accelerator.sparsity.scheme", Type::kEnum, "none", "",
+                 "zero handling of the MAC array: none; gate = a zero operand gates the MAC (energy only); skip = "
+                 "zeros compressed out of the operand lanes (unstructured, look-ahead window); nm = N:M structured "
+                 "weights along K",
+                 {"none", "gate", "skip", "nm"},
+                 [](Config& c, const Value& v) { c.sparsity.scheme = *model::parse_sparsity_scheme(v.s); },
+                 [](const Config& c) { return std::string(model::to_string(c.sparsity.scheme)); }});
+    s.push_back({"accelerator.sparsity.skip_operand", Type::kEnum, "both", "",
+                 "skip: which operand's zeros are compressed out", {"activations", "weights", "both"},
+                 [](Config& c, const Value& v) { c.sparsity.skip_operand = *model::parse_skip_operand(v.s); },
+                 [](const Config& c) { return std::string(model::to_string(c.sparsity.skip_operand)); }});
+    s.push_back({"accelerator.sparsity.window", Type::kPosInt, "8", "positions",
+                 "skip: look-ahead window, how far along K a lane can jump to the next nonzero in one cycle", {},
+                 [](Config& c, const Value& v) { c.sparsity.window = static_cast<int>(std::min<int64_t>(v.i, 1 << 30)); },
+                 [](const Config& c) { return std::to_string(c.sparsity.window); }});
+    s.push_back({"accelerator.sparsity.index_bits", Type::kNonNegInt, "0", "bits",
+                 "skip: metadata bits per stored nonzero (0 = ceil(log2 window), a relative index)", {},
+                 [](Config& c, const Value& v) { c.sparsity.index_bits = static_cast<int>(std::min<int64_t>(v.i, 1 << 30)); },
+                 [](const Config& c) { return std::to_string(c.sparsity.index_bits); }});
+    s.push_back({"accelerator.sparsity.nm", Type::kString, "2:4", "N:M",
+                 "nm: N nonzeros per group of M consecutive weights along K (2:4, 1:4, 4:8, ...)", {},
+                 [](Config& c, const Value& v) {
+                   std::string why;
+                   auto nm = model::parse_nm(v.s, &why);
+                   if (!nm) throw std::invalid_argument(why);
+                   c.sparsity.nm_n = nm->n, c.sparsity.nm_m = nm->m;
+                 },
+                 [](const Config& c) {
+                   return "\"" + std::to_string(c.sparsity.nm_n) + ":" + std::to_string(c.sparsity.nm_m) + "\"";
+                 }});
+    s.push_back({"accelerator.sparsity.prune_to_pattern", Type::kBool, "false", "",
+                 "nm: prune weights that break the N:M pattern (largest magnitudes kept) instead of an error", {},
+                 [](Config& c, const Value& v) { c.sparsity.prune_to_pattern = v.i != 0; },
+                 [](const Config& c) { return std::string(c.sparsity.prune_to_pattern ? "true" : "false"); }});
+    // Area/energy model (models/cost/README.md).
+    s.push_back({"accelerator.cost.node_nm", Type::kPosReal, "45", "nm",
+                 "logic technology node: the table's 45 nm figures scaled to 28/16/7 nm (Stillmaker & Baas 2017), "
+                 "log-log in between", {},
+                 [](Config& c, const Value& v) { c.cost.node_nm = v.d; },
+                 [](const Config& c) { return fmt_real(c.cost.node_nm); }});
+    s.push_back({"accelerator.cost.tech_table", Type::kString, "builtin", "path",
+                 "technology table (energy per action, area, sources): builtin = configs/tech/horowitz_45nm.yaml "
+                 "compiled in, or a YAML file relative to the config file", {},
+                 [](Config& c, const Value& v) { c.cost.tech_table = v.s; },
+                 [](const Config& c) { return c.cost.tech_table; }});
+    s.push_back({"accelerator.cost.dram_type", Type::kString, "default", "",
+                 "DRAM technology priced per bit (a dram entry of the tech table; default = the table's default)", {},
+                 [](Config& c, const Value& v) { c.cost.dram_type = v.s == "default" ? std::string() : v.s; },
+                 [](const Config& c) { return c.cost.dram_type.empty() ? std::string("default") : c.cost.dram_type; }});
     KeySpec trace{"workload.trace", Type::kPath, "", "path",
                   "trace file: native YAML trace or SCALE-Sim topology CSV (conv or GEMM); relative to the config file",
                   {},
@@ -516,7 +568,11 @@ Config load_config(const std::string& path, const std::vector<Override>& overrid
       v = parse_value(spec, YAML::Load(spec.default_text), Location{"<default>", 0, spec.path});
       c.where[spec.path] = Location{path, 0, spec.path};
     }
-    spec.set(c, v);
+    try {
+      spec.set(c, v);  // setters that parse structured text (e.g. "2:4") throw invalid_argument with the reason
+    } catch (const std::invalid_argument& e) {
+      throw_input_error(c.where[spec.path], std::string(e.what()) + ", got " + describe(n));
+    }
   }
 
   // Paths: a trace written in a config file is relative to that file; --set/--trace paths to the cwd.
@@ -541,6 +597,32 @@ Config load_config(const std::string& path, const std::vector<Override>& overrid
     auto it = kKeys.find(e.key());
     throw_input_error(c.loc(it != kKeys.end() ? it->second : "accelerator.pe"), e.what());
   }
+  try {
+    model::validate_sparsity(c.sparsity);
+  } catch (const model::SparsityParamError& e) {
+    throw_input_error(c.loc("accelerator.sparsity." + e.key()), e.what());
+  }
+  // Technology table: built in, or a file relative to the config (as the trace); then the node and DRAM type are
+  // checked by building the cost model once.
+  if (c.cost.tech_table == "builtin") {
+    c.cost.tech = default_tech_table();
+  } else {
+    const Location& at = c.where["accelerator.cost.tech_table"];
+    fs::path tp(c.cost.tech_table);
+    if (tp.is_relative() && at.file != "--set") tp = fs::path(path).parent_path() / tp;
+    if (!fs::is_regular_file(tp, ec))
+      throw_input_error(at, "cannot read technology table " + tp.lexically_normal().string() + ": no such file");
+    c.cost.tech = load_tech_table(tp.lexically_normal().string());
+  }
+  try {
+    cost::CostModel probe(c.cost.tech, arch_desc(c));
+  } catch (const std::invalid_argument& e) {
+    std::string what = e.what();
+    throw_input_error(c.loc(what.find("DRAM") != std::string::npos || what.find("dram") != std::string::npos
+                                ? "accelerator.cost.dram_type"
+                                : "accelerator.cost.node_nm"),
+                      what);
+  }
   if (c.sfu.lanes > 4096)
     throw_input_error(c.loc("accelerator.sfu.lanes"),
                       "expected at most 4096 lanes, got " + std::to_string(c.sfu.lanes));
@@ -562,6 +644,13 @@ Config load_config(const std::string& path, const std::vector<Override>& overrid
                             "x" + std::to_string(c.array.cols) + " array)");
   }
   return c;
+}
+
+cost::ArchDesc arch_desc(const Config& c) {
+  cost::ArchDesc a = cost::make_arch(c.array, c.memory, model::resolve(c.pe), c.sfu.lanes, c.cost.node_nm);
+  a.dram_type = c.cost.dram_type;
+  a.zero_gating = c.sparsity.scheme != model::SparsityScheme::kNone;  // zero-detect logic in every PE
+  return a;
 }
 
 std::string dump_config(const Config& c) {

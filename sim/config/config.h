@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "array/timing.h"
+#include "cost/cost_model.h"
 #include "pe/pe.h"
+#include "sparsity/sparsity.h"
 #include "sfu/sfu.h"
 #include "util/error.h"
 
@@ -21,6 +23,14 @@ struct WorkloadConfig {
   std::vector<std::string> layers;  // optional filter: only these op names (empty = all)
   std::string synthetic = "off";    // off | normal | uniform | laplace: values for ops without their own tensors
   double synthetic_scale = 1.0;
+};
+
+// Area/energy pricing (models/cost): technology table, node, DRAM type.
+struct CostConfig {
+  double node_nm = 45;                     // logic node; the table's node scaling (45 -> 28/16/7 nm) applies
+  std::string tech_table = "builtin";      // as written: "builtin" or a path (relative to the config file)
+  std::string dram_type;                   // "" = the table's default DRAM type
+  cost::TechTable tech;                    // the table, read and validated at load
 };
 
 struct RunConfig {
@@ -35,6 +45,8 @@ struct Config {
   model::MemoryParams memory;
   model::PeParams pe;    // PE arithmetic (formats, accumulator, INT32 policy); seed follows run.seed
   model::SfuParams sfu;  // clock_mhz follows accelerator.array.clock_mhz
+  model::SparsityParams sparsity;  // zero gating / skipping / N:M (models/sparsity)
+  CostConfig cost;
   WorkloadConfig workload;
   RunConfig run;
   std::vector<std::string> custom_formats;  // names declared under `formats:` (registered with lpsim::num)
@@ -55,6 +67,9 @@ Override parse_override(const std::string& text);
 // Throws InputError with file:line: key.path: message on any problem.
 Config load_config(const std::string& path, const std::vector<Override>& overrides,
                    const std::string& trace_override = "");
+
+// What the cost model needs to know about the configured design (formats, sizes, node, DRAM type, gating).
+cost::ArchDesc arch_desc(const Config& c);
 
 // The fully resolved config as YAML text (every key, defaults filled in, units as comments).
 std::string dump_config(const Config& c);

@@ -2,11 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <optional>
 #include <random>
 
 #include "array/array_sc.h"
+#include "cost/cost_model.h"
 #include "io/npy.h"
 #include "pe/pe.h"
+#include "sparsity/sparsity.h"
 #include "version.h"
 
 namespace lpsim::driver {
@@ -23,7 +27,31 @@ struct Cols {
   size_t sram_words[3], sram_bytes[3], dram_bytes[3], dram_rd, dram_wr, bw_avg, bw_peak, sfu_ops;
   size_t sqnr, sqnr_ideal, max_abs, mean_abs, max_rel, mean_rel, cosine, outputs, bit_id, bit_id_pct, sat, unf,
       acc_ovf, spills;
+  size_t dens_a, dens_b, macs_issued, macs_skipped, macs_gated, dense_total, speedup, meta_sram, meta_dram;
+  size_t area, energy, power, tops_w, tops_mm2, pj_per_mac;
+  std::vector<std::pair<std::string, size_t>> energy_parts, area_parts;  // group name -> column
 };
+
+// Report groups of the cost model's energy and area parts (models/cost: "pe.multipliers", "sram.filter.read", ...).
+const char* kEnergyGroups[] = {"mac", "registers", "gated", "sram_ifmap", "sram_filter", "sram_ofmap", "metadata",
+                               "dram", "sfu", "leakage"};
+const char* kAreaGroups[] = {"pe_array", "sram_ifmap", "sram_filter", "sram_ofmap", "sfu"};
+
+std::string energy_group(const std::string& part) {
+  if (part == "pe.registers") return "registers";
+  if (part == "pe.gated_macs") return "gated";
+  if (part.rfind("pe.", 0) == 0) return "mac";  // multipliers, adders, MX block logic, INT32 spills
+  if (part == "sram.metadata" || part == "dram.metadata") return "metadata";
+  if (part.rfind("sram.", 0) == 0) return "sram_" + part.substr(5, part.find('.', 5) - 5);
+  if (part.rfind("dram", 0) == 0) return "dram";
+  return part;  // sfu, leakage
+}
+
+std::string area_group(const std::string& part) {
+  if (part.rfind("pe_array", 0) == 0) return "pe_array";
+  if (part.rfind("sram.", 0) == 0) return "sram_" + part.substr(5);
+  return part;
+}
 
 Cols add_columns(report::Report& r) {
   Cols c{};
@@ -97,6 +125,40 @@ Cols add_columns(report::Report& r) {
                            "DRAM bytes / total cycles", true, 2});
   c.bw_peak = r.add_column({"dram_peak_bw_bytes_per_cycle", "DRAM peak", "B/cycle",
                             "highest DRAM rate of any prefetch/drain burst, summed over operands", false, 2});
+  // Sparsity (accelerator.sparsity; models/sparsity/README.md). Cycle and traffic columns above are those of the
+  // sparse run; these give the densities, the MAC accounting and the dense baseline.
+  c.dens_a = r.add_column({"density_a_pct", "dens A", "%", "nonzero activations after quantization "
+                           "(TOTAL: weighted by elements)", false, 1});
+  c.dens_b = r.add_column({"density_b_pct", "dens W", "%", "nonzero weights after quantization (and pruning)",
+                           false, 1});
+  c.macs_issued = r.add_column({"macs_issued", "issued", "MAC", "MACs the PEs received operands for", false, 0});
+  c.macs_skipped = r.add_column({"macs_skipped", "skipped", "MAC", "MACs never issued (zero skipping, N:M)",
+                                 false, 0});
+  c.macs_gated = r.add_column({"macs_gated", "gated", "MAC", "issued MACs with a zero operand, clock-gated", false,
+                               0});
+  c.dense_total = r.add_column({"dense_total_cycles", "dense", "cycles", "total cycles of the same layer without "
+                                "sparsity support", false, 0});
+  c.speedup = r.add_column({"sparse_speedup", "speedup", "x", "dense_total_cycles / total_cycles", false, 2});
+  c.meta_sram = r.add_column({"metadata_sram_bytes", "meta SRAM", "B", "sparsity index metadata read from SRAM "
+                              "(included in the SRAM byte columns)", false, 0});
+  c.meta_dram = r.add_column({"metadata_dram_bytes", "meta DRAM", "B", "sparsity index metadata read from DRAM "
+                              "(included in the DRAM byte columns)", false, 0});
+  // Cost (accelerator.cost; models/cost/README.md).
+  c.area = r.add_column({"area_mm2", "area", "mm^2", "silicon area of the design: PE array, SRAMs, SFU", true, 3});
+  c.energy = r.add_column({"energy_uj", "energy", "uJ", "dynamic energy of every action plus leakage over the "
+                           "layer's time", true, 3});
+  c.power = r.add_column({"power_mw", "power", "mW", "average power = energy / time", true, 1});
+  c.tops_w = r.add_column({"tops_per_w", "TOPS/W", "TOPS/W", "2 x MACs / energy (dense MACs of the workload)", true,
+                           2});
+  c.tops_mm2 = r.add_column({"tops_per_mm2", "TOPS/mm2", "TOPS/mm^2", "2 x MACs / time / area", false, 3});
+  c.pj_per_mac = r.add_column({"energy_per_mac_pj", "pJ/MAC", "pJ", "energy / dense MACs of the workload (all "
+                               "components)", true, 3});
+  for (const char* g : kEnergyGroups)
+    c.energy_parts.push_back({g, r.add_column({std::string("energy_") + g + "_uj", "", "uJ",
+                                               std::string("energy breakdown: ") + g, false, 4})});
+  for (const char* g : kAreaGroups)
+    c.area_parts.push_back({g, r.add_column({std::string("area_") + g + "_mm2", "", "mm^2",
+                                             std::string("area breakdown: ") + g, false, 4})});
   return c;
 }
 
@@ -221,9 +283,52 @@ void accuracy_totals(report::Report& r, const Cols& k) {
   t[k.sat] = sat, t[k.unf] = unf, t[k.acc_ovf] = ovf, t[k.spills] = spills;
 }
 
+
+// Prices one layer's (or the run's) activity into the cost columns. `macs` are the workload's dense MACs.
+void fill_cost(std::vector<Value>& row, const Cols& k, const cost::CostModel& m, const cost::Activity& act,
+               uint64_t macs) {
+  const cost::Breakdown e = m.energy_pj(act);
+  const double pj = e.total(), us = m.time_us(act), mm2 = m.area_mm2();
+  row[k.area] = mm2;
+  row[k.energy] = pj * 1e-6;
+  row[k.power] = m.average_power_mw(act);
+  row[k.tops_w] = pj > 0 ? 2.0 * static_cast<double>(macs) / pj : 0.0;  // (2 MACs/pJ) = TOPS/W
+  row[k.tops_mm2] = us > 0 ? 2.0 * static_cast<double>(macs) / (us * 1e6) / mm2 : 0.0;
+  row[k.pj_per_mac] = macs ? pj / static_cast<double>(macs) : 0.0;
+  std::map<std::string, double> groups;
+  for (const auto& [name, v] : e.parts) groups[energy_group(name)] += v;
+  for (const auto& [g, col] : k.energy_parts) row[col] = groups[g] * 1e-6;
+  std::map<std::string, double> area;
+  for (const auto& [name, v] : m.area_um2().parts) area[area_group(name)] += v;
+  for (const auto& [g, col] : k.area_parts) row[col] = area[g] * 1e-6;
+}
+
+// The activity of `rep` back-to-back instances of a layer.
+cost::Activity times(cost::Activity a, uint64_t rep) {
+  auto mul = [rep](uint64_t& v) { v *= rep; };
+  mul(a.macs_full), mul(a.macs_gated), mul(a.macs_skipped), mul(a.mx_blocks), mul(a.int32_spills);
+  for (int o = 0; o < 3; ++o) mul(a.sram_read_bits[o]), mul(a.sram_write_bits[o]);
+  mul(a.dram_read_bits), mul(a.dram_write_bits), mul(a.sfu_ops), mul(a.metadata_sram_bits);
+  mul(a.metadata_dram_bits), mul(a.cycles);
+  return a;
+}
+
+// Zero handling needs the operand values: every array op must compute them.
+void check_sparsity_inputs(const cfg::Config& c, const trace::Trace& t) {
+  if (c.sparsity.scheme == model::SparsityScheme::kNone || c.workload.synthetic != "off") return;
+  for (const auto& op : t.ops) {
+    if (op.on_array() && !op.has_tensors())
+      throw_input_error(c.loc("accelerator.sparsity.scheme"),
+                        std::string(model::to_string(c.sparsity.scheme)) + " measures the zeros of the operand "
+                        "values, but op '" + op.name + "' (" + t.file + ") has no tensors: give it a:/b: tensors, "
+                        "or set workload.synthetic (e.g. --set workload.synthetic=normal)");
+  }
+}
+
 }  // namespace
 
 report::Report simulate(const cfg::Config& c, const trace::Trace& t, const Progress& progress) {
+  check_sparsity_inputs(c, t);
   std::vector<model::LayerShape> shapes;
   std::vector<size_t> timing_index(t.ops.size(), 0);  // op -> its entry in the array timing results
   for (size_t i = 0; i < t.ops.size(); ++i) {
@@ -242,13 +347,20 @@ report::Report simulate(const cfg::Config& c, const trace::Trace& t, const Progr
             {"trace_format", t.format}};
   r.config_yaml = cfg::dump_config(c);
   Cols k = add_columns(r);
+  const bool sparse = c.sparsity.scheme != model::SparsityScheme::kNone;
+  for (size_t col : {k.dens_a, k.dens_b, k.macs_skipped, k.speedup}) r.columns[col].terminal = sparse;
+  const cost::ArchDesc arch = cfg::arch_desc(c);
+  const cost::CostModel cost_model(c.cost.tech, arch);
   const double pes = static_cast<double>(c.array.rows * c.array.cols);
   // Words are packed: n words of b bits occupy ceil(n * b / 8) bytes.
   auto bytes = [&](uint64_t words, int op) { return (words * c.memory.word_bits[op] + 7) / 8; };
 
-  uint64_t sum_compute = 0, sum_stall = 0, sum_total = 0, sum_macs = 0, sum_folds = 0;
+  uint64_t sum_compute = 0, sum_stall = 0, sum_total = 0, sum_macs = 0, sum_folds = 0, sum_dense_total = 0;
+  uint64_t sum_issued = 0, sum_skipped = 0, sum_gated = 0, sum_meta_sram = 0, sum_meta_dram = 0;
+  double nz_a = 0, el_a = 0, nz_b = 0, el_b = 0;  // element-weighted densities
   double sum_util_w = 0, sum_meff_w = 0, peak = 0;
   uint64_t sum_sram[3] = {0, 0, 0}, sum_dram[3] = {0, 0, 0};
+  cost::Activity run_activity;
   std::vector<float> values;  // outputs of the previous op when it computed values (feeds activations)
   for (size_t i = 0; i < t.ops.size(); ++i) {
     const trace::Op& op = t.ops[i];
@@ -257,7 +369,12 @@ report::Report simulate(const cfg::Config& c, const trace::Trace& t, const Progr
       std::vector<float> out;
       r.rows.push_back(activation_row(r, k, c, op, i, values, cyc, out));
       values = std::move(out);
-      sum_compute += cyc, sum_total += cyc;
+      cost::Activity act;
+      act.sfu_ops = static_cast<uint64_t>(op.elements);
+      act.cycles = cyc;
+      fill_cost(r.rows.back(), k, cost_model, act, 0);
+      run_activity += act;
+      sum_compute += cyc, sum_total += cyc, sum_dense_total += cyc;
       continue;
     }
     const model::LayerTiming& lt = timing[timing_index[i]];
@@ -274,16 +391,6 @@ report::Report simulate(const cfg::Config& c, const trace::Trace& t, const Progr
     row[k.m] = i64(op.shape.M());
     row[k.n] = i64(op.shape.N());
     row[k.k] = i64(op.shape.K());
-    row[k.folds] = i64(lt.folds);
-    uint64_t compute = lt.compute_cycles * rep, stall = lt.stall_cycles * rep, total = lt.total_cycles * rep;
-    row[k.compute] = i64(compute);
-    row[k.stall] = i64(stall);
-    row[k.total] = i64(total);
-    row[k.time] = total / c.array.clock_mhz;
-    row[k.cutil] = 100.0 * lt.compute_util;
-    row[k.meff] = 100.0 * lt.mapping_eff;
-    row[k.outil] = 100.0 * lt.overall_util;
-    row[k.macs] = i64(lt.macs * rep);
     row[k.sfu_ops] = i64(0);
     values.clear();
     trace::TensorSpec ta = op.a, tb = op.b;
@@ -292,13 +399,21 @@ report::Report simulate(const cfg::Config& c, const trace::Trace& t, const Progr
       ta.gen.dist = tb.gen.dist = *model::parse_distribution(c.workload.synthetic);
       ta.gen.scale = tb.gen.scale = c.workload.synthetic_scale;
     }
+    std::optional<model::SparsityStats> sp;
     if (ta.present) {
       // Bit-true datapath on one instance: values depend on formats, dataflow and (ws/is) array rows only.
       const int64_t M = op.shape.M(), N = op.shape.N(), K = op.shape.K();
       std::vector<float> A = operand_values(ta, c, i, 0, M, K, "M x K activations");
       std::vector<float> B = operand_values(tb, c, i, 1, K, N, "K x N weights");
+      if (op.prune.method != model::PruneMethod::kNone) model::apply_prune(op.prune, B.data(), K, N);
+      if (c.sparsity.scheme == model::SparsityScheme::kNM && c.sparsity.prune_to_pattern)
+        model::prune_nm(B.data(), K, N, c.sparsity.nm_n, c.sparsity.nm_m);
       model::GemmOrder order{c.array.dataflow, c.array.rows};
-      model::GemmResult g = model::run_gemm(c.pe, order, A.data(), B.data(), M, N, K);
+      model::GemmRunOptions run_opts;
+      // skip / nm: the sparse PE datapath (zero products not computed; bit-identical by construction and test).
+      run_opts.skip_zero_products = c.sparsity.scheme == model::SparsityScheme::kSkip ||
+                                    c.sparsity.scheme == model::SparsityScheme::kNM;
+      model::GemmResult g = model::run_gemm(c.pe, order, A.data(), B.data(), M, N, K, run_opts);
       model::GemmAccuracy acc = model::gemm_accuracy(c.pe, A.data(), B.data(), M, N, K, g);
       fill_accuracy(row, k, acc.vs_fp64);
       row[k.sqnr_ideal] = acc.vs_ideal.metrics.sqnr_db;
@@ -310,14 +425,79 @@ report::Report simulate(const cfg::Config& c, const trace::Trace& t, const Progr
       row[k.acc_ovf] = i64(acc.counters.acc_overflows);
       row[k.spills] = i64(acc.counters.spills);
       values = std::move(g.c);
+      if (sparse) {
+        model::QuantizedOperands q = model::quantize_operands(c.pe, A.data(), B.data(), M, N, K);
+        try {
+          sp = model::analyze_sparsity(c.sparsity, c.array, c.memory, op.shape, lt, q.a.data(), q.b.data(), 0);
+        } catch (const model::NmPatternError& e) {
+          throw_input_error(op.prune.source != trace::PruneSpec::Source::kUnset ? op.prune.where : op.where,
+                            "layer '" + op.name + "': quantized " + e.what() +
+                                "; prune it (trace `prune: {nm: \"" + std::to_string(c.sparsity.nm_n) + ":" +
+                                std::to_string(c.sparsity.nm_m) + "\"}`, or accelerator.sparsity.prune_to_pattern: "
+                                "true, or lpsim prune --nm)");
+        }
+      }
     }
+    // Cycles and traffic of the run: the sparse figures when a scheme is on, else the dense timing.
+    const uint64_t compute = (sp ? sp->compute_cycles : lt.compute_cycles) * rep;
+    const uint64_t stall = (sp ? sp->stall_cycles : lt.stall_cycles) * rep;
+    const uint64_t total = (sp ? sp->total_cycles : lt.total_cycles) * rep;
+    const uint64_t macs = lt.macs * rep;
+    row[k.folds] = i64(sp ? sp->folds : lt.folds);
+    row[k.compute] = i64(compute);
+    row[k.stall] = i64(stall);
+    row[k.total] = i64(total);
+    row[k.time] = total / c.array.clock_mhz;
+    row[k.cutil] = 100.0 * lt.compute_util;
+    row[k.meff] = 100.0 * lt.mapping_eff;
+    row[k.outil] = total ? 100.0 * macs / (pes * total) : 0.0;
+    row[k.macs] = i64(macs);
+    row[k.dense_total] = i64(lt.total_cycles * rep);
+    row[k.speedup] = total ? static_cast<double>(lt.total_cycles * rep) / total : 1.0;
+    cost::Activity act = cost::layer_activity(arch, op.shape, lt);  // dense counts of one instance
+    act.cycles = sp ? sp->total_cycles : lt.total_cycles;
+    uint64_t meta_sram_bits = 0, meta_dram_bits = 0;
+    if (sp) {
+      row[k.dens_a] = 100.0 * sp->density_a;
+      row[k.dens_b] = 100.0 * sp->density_b;
+      nz_a += sp->operand[0].nonzeros * static_cast<double>(rep), el_a += sp->operand[0].elements * double(rep);
+      nz_b += sp->operand[1].nonzeros * static_cast<double>(rep), el_b += sp->operand[1].elements * double(rep);
+      row[k.macs_issued] = i64(sp->macs_issued * rep);
+      row[k.macs_skipped] = i64(sp->macs_skipped * rep);
+      row[k.macs_gated] = i64(sp->macs_gated * rep);
+      sum_issued += sp->macs_issued * rep, sum_skipped += sp->macs_skipped * rep, sum_gated += sp->macs_gated * rep;
+      act.macs_full = sp->macs_issued - sp->macs_gated;
+      act.macs_gated = sp->macs_gated;
+      act.macs_skipped = sp->macs_skipped;
+      for (int o = 0; o < 2; ++o) {
+        const model::SparsityOperandStats& os = sp->operand[o];
+        if (!os.compressed) continue;
+        const uint64_t wb = static_cast<uint64_t>(c.memory.word_bits[o]);
+        act.sram_read_bits[o] = os.sram_read_words * wb - os.sram_meta_bits;
+        act.dram_read_bits = act.dram_read_bits - lt.traffic[o].dram_reads * wb + os.dram_read_bytes * 8 -
+                             os.dram_meta_bits;
+        meta_sram_bits += os.sram_meta_bits, meta_dram_bits += os.dram_meta_bits;
+      }
+      act.metadata_sram_bits = meta_sram_bits;
+      act.metadata_dram_bits = meta_dram_bits;
+      row[k.meta_sram] = i64((meta_sram_bits * rep + 7) / 8);
+      row[k.meta_dram] = i64((meta_dram_bits * rep + 7) / 8);
+      sum_meta_sram += meta_sram_bits * rep, sum_meta_dram += meta_dram_bits * rep;
+    }
+    act = times(act, rep);
+    fill_cost(row, k, cost_model, act, macs);
+    run_activity += act;
     uint64_t rd = 0, wr = 0;
     double layer_peak = 0;
     for (int o = 0; o < 3; ++o) {
       uint64_t words = (o == model::kOfmap ? lt.traffic[o].sram_writes : lt.traffic[o].sram_reads) * rep;
+      uint64_t dram = bytes((o == model::kOfmap ? lt.traffic[o].dram_writes : lt.traffic[o].dram_reads) * rep, o);
+      if (sp && o != model::kOfmap && sp->operand[o].compressed) {  // compressed values + metadata
+        words = sp->operand[o].sram_read_words * rep;
+        dram = sp->operand[o].dram_read_bytes * rep;
+      }
       row[k.sram_words[o]] = i64(words);
       row[k.sram_bytes[o]] = i64(bytes(words, o));
-      uint64_t dram = bytes((o == model::kOfmap ? lt.traffic[o].dram_writes : lt.traffic[o].dram_reads) * rep, o);
       row[k.dram_bytes[o]] = i64(dram);
       (o == model::kOfmap ? wr : rd) += dram;
       sum_sram[o] += words;
@@ -329,8 +509,9 @@ report::Report simulate(const cfg::Config& c, const trace::Trace& t, const Progr
     row[k.bw_avg] = total ? static_cast<double>(rd + wr) / total : 0.0;
     row[k.bw_peak] = layer_peak;
     r.rows.push_back(row);
-    sum_compute += compute, sum_stall += stall, sum_total += total, sum_macs += lt.macs * rep;
-    sum_folds += lt.folds * rep;
+    sum_compute += compute, sum_stall += stall, sum_total += total, sum_macs += macs;
+    sum_dense_total += lt.total_cycles * rep;
+    sum_folds += static_cast<uint64_t>(sp ? sp->folds : lt.folds) * rep;
     sum_util_w += lt.compute_util * compute;
     sum_meff_w += lt.mapping_eff * compute;
     peak = std::max(peak, layer_peak);
@@ -348,6 +529,18 @@ report::Report simulate(const cfg::Config& c, const trace::Trace& t, const Progr
   tot[k.meff] = sum_compute ? 100.0 * sum_meff_w / sum_compute : 0.0;
   tot[k.outil] = sum_total ? 100.0 * sum_macs / (pes * sum_total) : 0.0;
   tot[k.macs] = i64(sum_macs);
+  tot[k.dense_total] = i64(sum_dense_total);
+  tot[k.speedup] = sum_total ? static_cast<double>(sum_dense_total) / sum_total : 1.0;
+  if (sparse) {
+    tot[k.dens_a] = el_a > 0 ? 100.0 * nz_a / el_a : 100.0;
+    tot[k.dens_b] = el_b > 0 ? 100.0 * nz_b / el_b : 100.0;
+    tot[k.macs_issued] = i64(sum_issued);
+    tot[k.macs_skipped] = i64(sum_skipped);
+    tot[k.macs_gated] = i64(sum_gated);
+    tot[k.meta_sram] = i64((sum_meta_sram + 7) / 8);
+    tot[k.meta_dram] = i64((sum_meta_dram + 7) / 8);
+  }
+  fill_cost(tot, k, cost_model, run_activity, sum_macs);
   accuracy_totals(r, k);
   uint64_t sfu_ops = 0;
   for (const auto& op : t.ops) sfu_ops += static_cast<uint64_t>(op.elements);

@@ -1,9 +1,8 @@
 // End-to-end: spawn the built lpsim binary like a user would and check exit codes, messages and output files.
 #include <catch2/catch.hpp>
 
+#include "../cli_run.h"
 #include "csv_rows.h"
-
-#include <sys/wait.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -17,32 +16,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-  int code;
-  std::string out;  // stdout
-  std::string err;  // stderr
-};
+using cli_test::Result;
+using cli_test::scratch;
+using cli_test::slurp;
 
-std::string slurp(const std::string& path) {
-  std::ifstream is(path);
-  std::stringstream ss;
-  ss << is.rdbuf();
-  return ss.str();
-}
-
-fs::path scratch() {
-  fs::path d = fs::temp_directory_path() / ("lpsim_cli_" + std::to_string(::getpid()));
-  fs::create_directories(d);
-  return d;
-}
-
-Result lpsim(const std::string& args) {
-  fs::path d = scratch();
-  std::string out = (d / "stdout").string(), err = (d / "stderr").string();
-  std::string cmd = std::string(LPSIM_BIN) + " " + args + " >" + out + " 2>" + err;
-  int status = std::system(cmd.c_str());
-  return Result{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
-}
+Result lpsim(const std::string& args) { return cli_test::run_lpsim(args); }
 
 std::string data(const std::string& rel) { return std::string(LPSIM_TEST_DATA) + "/" + rel; }
 std::string src(const std::string& rel) { return std::string(LPSIM_SOURCE_DIR) + "/" + rel; }
