@@ -9,6 +9,9 @@ const std::vector<Command>& commands() {
       {"cosim", "co-verify the verilated K-TanH RTL against its C++ model, bit by bit, with accuracy", cmd_cosim},
       {"quantize", "quantize a float32 tensor to MX/FP8/BF16/INT8/DFP16 bit-true; report SQNR", cmd_quantize},
       {"gemm", "one GEMM through the bit-true PE datapath (MX, FP8/BF16, INT16): accuracy and cycles", cmd_gemm},
+      {"sweep", "run a design-space sweep (one lpsim run per point, in parallel) into results.csv", cmd_sweep},
+      {"sweep-merge", "merge per-point rows of a sweep run on a cluster into one results.csv", cmd_sweep_merge},
+      {"report", "trade-off plots (Pareto fronts) and an HTML page from a sweep's results.csv", cmd_report},
       {"prune", "magnitude or N:M pruning of a float32 weight .npy (ties and ragged groups documented)", cmd_prune},
       {"flops", "AutoSparse training/inference FLOPs of a trace per layer under weight sparsity", cmd_flops},
   };

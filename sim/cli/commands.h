@@ -21,6 +21,9 @@ int cmd_validate(const Args& args);
 int cmd_cosim(const Args& args);
 int cmd_quantize(const Args& args);
 int cmd_gemm(const Args& args);
+int cmd_sweep(const Args& args);
+int cmd_sweep_merge(const Args& args);
+int cmd_report(const Args& args);
 int cmd_prune(const Args& args);
 int cmd_flops(const Args& args);
 

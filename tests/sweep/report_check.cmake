@@ -1,0 +1,102 @@
+# lpsim sweep + lpsim report end to end on configs/sweeps/format_by_array.yaml, and the report's degraded mode on
+# a results table without cost columns. Prints "SKIP: ..." (the test's SKIP_REGULAR_EXPRESSION) when
+# /usr/bin/python3 has no matplotlib.
+# -D LPSIM=<binary> -D SOURCE_DIR=<repo> -D DATA=<tests/data/sweep> -D WORKDIR=<scratch dir>
+execute_process(COMMAND /usr/bin/python3 -c "import matplotlib" RESULT_VARIABLE has_mpl OUTPUT_QUIET ERROR_QUIET)
+if(NOT has_mpl EQUAL 0)
+  message("SKIP: /usr/bin/python3 has no matplotlib (sudo apt-get install python3-matplotlib)")
+  return()
+endif()
+file(REMOVE_RECURSE ${WORKDIR})
+file(MAKE_DIRECTORY ${WORKDIR})
+
+function(lpsim_step expect_rc regex)
+  execute_process(COMMAND ${LPSIM} ${ARGN} WORKING_DIRECTORY ${WORKDIR}
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  message("$ lpsim ${ARGN}\nexit code ${rc}\n${out}${err}")
+  if(NOT rc STREQUAL expect_rc)
+    message(FATAL_ERROR "expected exit code ${expect_rc}, got ${rc}")
+  endif()
+  if(NOT "${out}${err}" MATCHES "${regex}")
+    message(FATAL_ERROR "output does not match: ${regex}")
+  endif()
+endfunction()
+
+# A PNG: the 8-byte signature and more than `min` bytes.
+function(expect_png path min)
+  if(NOT EXISTS ${path})
+    message(FATAL_ERROR "${path} was not written")
+  endif()
+  file(SIZE ${path} size)
+  file(READ ${path} magic LIMIT 8 HEX)
+  if(NOT magic STREQUAL "89504e470d0a1a0a" OR size LESS min)
+    message(FATAL_ERROR "${path} is not a PNG of at least ${min} bytes (signature ${magic}, ${size} bytes)")
+  endif()
+endfunction()
+
+# 1. The shipped sweep: 12 points, all ok.
+lpsim_step(0 "12 points: 12 ok" sweep ${SOURCE_DIR}/configs/sweeps/format_by_array.yaml --out fba --jobs 2)
+file(STRINGS ${WORKDIR}/fba/results.csv lines)
+list(LENGTH lines n)
+if(NOT n EQUAL 13)
+  message(FATAL_ERROR "results.csv has ${n} lines, expected a header and 12 rows")
+endif()
+list(GET lines 0 header)
+
+# 2. The report: plots by the columns present, every PNG embedded in index.html.
+lpsim_step(0 "wrote .*index.html" report fba/results.csv --out fba/report)
+set(pngs accuracy_vs_cycles.png)
+if(header MATCHES "(^|,)energy_per_mac_pj(,|$)")
+  list(APPEND pngs accuracy_vs_energy.png)
+endif()
+if(header MATCHES "(^|,)area_mm2(,|$)")
+  list(APPEND pngs cycles_vs_area.png)
+endif()
+if(header MATCHES ",energy_[a-z_]+_uj,")
+  list(APPEND pngs energy_breakdown.png)
+endif()
+foreach(p ${pngs})
+  expect_png(${WORKDIR}/fba/report/${p} 10000)
+endforeach()
+file(READ ${WORKDIR}/fba/report/index.html page)
+string(REGEX MATCHALL "data:image/png;base64,[A-Za-z0-9+/]" embedded "${page}")
+list(LENGTH embedded n_embedded)
+list(LENGTH pngs n_pngs)
+if(n_embedded LESS n_pngs)
+  message(FATAL_ERROR "index.html embeds ${n_embedded} images, expected at least ${n_pngs}")
+endif()
+# Cycles depend on the array only (4743 / 2155 / 1206 for 16 / 32 / 64), SQNR on the format only (int16 best):
+# int16 on 64x64 beats every other point on both axes, so it alone is the accuracy-vs-cycles front.
+if(NOT page MATCHES "Accuracy vs cycles</h2><p>[^<]*Pareto front \\(1 of 12 points\\)")
+  message(FATAL_ERROR "index.html: the accuracy-vs-cycles front is not the single point int16 64x64")
+endif()
+if(NOT page MATCHES "<td class='t'>format=int16 rows=64</td><td>1206</td>")
+  message(FATAL_ERROR "index.html: front table lacks format=int16 rows=64 at 1206 cycles")
+endif()
+foreach(needle "<table>" "<th>sqnr_db<br><small>[dB]</small></th>" "Points are labelled by format, rows")
+  string(FIND "${page}" "${needle}" at)
+  if(at LESS 0)
+    message(FATAL_ERROR "index.html lacks ${needle}")
+  endif()
+endforeach()
+
+# 3. Degraded: no cost columns, one failed point -> cost plots skipped with a note, the rest drawn.
+lpsim_step(0 "note: Accuracy vs energy per MAC: skipped, the results have no values in energy_per_mac_pj"
+           report ${DATA}/results_no_cost.csv --out nocost)
+expect_png(${WORKDIR}/nocost/accuracy_vs_cycles.png 10000)
+foreach(p accuracy_vs_energy.png cycles_vs_area.png energy_breakdown.png)
+  if(EXISTS ${WORKDIR}/nocost/${p})
+    message(FATAL_ERROR "nocost/${p} exists but the results have no cost columns")
+  endif()
+endforeach()
+file(READ ${WORKDIR}/nocost/index.html page)
+if(NOT page MATCHES "class='note'>Cycles vs area: skipped" OR NOT page MATCHES "<tr class='failed'>")
+  message(FATAL_ERROR "nocost/index.html lacks the skip note or the failed row")
+endif()
+
+# 4. Bad input: unknown column, not a results table.
+lpsim_step(2 "--x: column 'nope' is not in" report fba/results.csv --out bad --x nope --y sqnr_db)
+lpsim_step(2 "column \"id\" is missing: not a results table" report ${DATA}/base.yaml --out bad)
+if(EXISTS ${WORKDIR}/bad/index.html)
+  message(FATAL_ERROR "a failed report wrote bad/index.html")
+endif()
