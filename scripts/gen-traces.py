@@ -26,8 +26,11 @@ def conv(name, in_h, in_w, in_c, out_c, k, stride=1, pad=0, groups=1):
                 kernel_h=k, kernel_w=k, stride=stride, pad=pad, groups=groups)
 
 
-def gemm(name, m, n, k, repeat=1):
-    return dict(name=name, type="gemm", m=m, n=n, k=k, repeat=repeat)
+def gemm(name, m, n, k, repeat=1, prune=None):
+    op = dict(name=name, type="gemm", m=m, n=n, k=k, repeat=repeat)
+    if prune:
+        op["prune"] = prune  # e.g. "none": activation x activation GEMMs have no weights to prune
+    return op
 
 
 def conv_out(size, k, stride, pad):
@@ -79,6 +82,8 @@ def emit_yaml(name, description, header_lines, ops):
             if DEFAULTS.get(key) == op[key]:
                 continue
             out.append(f"    {key}: {op[key]}")
+        if "prune" in op:
+            out.append(f"    prune: {op['prune']}")
     return "\n".join(out) + "\n"
 
 
@@ -92,7 +97,7 @@ def parse_back(text):
             line = "    " + line[4:]
         if line.startswith("    ") and ops:
             key, _, val = line.strip().partition(": ")
-            ops[-1][key] = val if key in ("name", "type") else int(val)
+            ops[-1][key] = val if key in ("name", "type", "prune") else int(val)
     for op in ops:
         if op["type"] == "conv2d":
             for key in ("stride", "pad", "groups"):
@@ -140,8 +145,8 @@ def bert_layer_ops(s):
         gemm("q_proj", s, h, h),
         gemm("k_proj", s, h, h),
         gemm("v_proj", s, h, h),
-        gemm("attn_scores", s, s, d, repeat=a),   # Q_h K_h^T per head
-        gemm("attn_context", s, d, s, repeat=a),  # softmax(.) V_h per head
+        gemm("attn_scores", s, s, d, repeat=a, prune="none"),   # Q_h K_h^T per head
+        gemm("attn_context", s, d, s, repeat=a, prune="none"),  # softmax(.) V_h per head
         gemm("out_proj", s, h, h),
         gemm("ffn1", s, f, h),
         dict(name="ffn1_gelu", type="gelu"),      # GELU on the SFU (K-TanH), S x 3072 elements
@@ -357,6 +362,7 @@ A trace is a map with exactly the keys below; unknown keys are rejected by the r
 | `name` | string | trace name |
 | `description` | string | one line |
 | `ops` | list | the operators, executed in order |
+| `prune` | mapping | optional: weight pruning of every gemm/conv2d op (see "Weight pruning" below) |
 
 Every op has `name` (unique within the trace) and `type` (`conv2d`, `gemm`, or an activation:
 `tanh`, `sigmoid`, `gelu`, `swish`).
@@ -418,7 +424,26 @@ ops:
     k: 2048
 ```
 
-The generator omits keys that equal their defaults (stride 1, pad 0, groups 1, repeat 1).
+The generator omits keys that equal their defaults (stride 1, pad 0, groups 1, repeat 1). The attention
+GEMMs of the BERT traces multiply activations by activations, so they carry `prune: none`: a trace-wide or
+`lpsim flops --sparsity` pruning never touches them.
+
+### Weight pruning (`prune:`)
+
+A trace-wide `prune:` applies to the weights (B, K x N) of every gemm/conv2d op; an op's own `prune:` overrides
+it, and `prune: none` exempts the op (e.g. the first conv, or a weight-less attention GEMM). Forms:
+`{{method: magnitude, sparsity: 0.8}}` (or just `{{sparsity: 0.8}}`: global over the layer, the round(0.8 * K * N)
+smallest |w| become zero), `{{nm: "2:4"}}` (or `{{method: nm, nm: "2:4"}}`: in each column, every group of 4
+consecutive k keeps its 2 largest |w|; a last group shorter than M counts as zero-padded), `none`. Sparsity is a
+fraction in [0, 1); N:M needs 1 <= N < M <= 1024. Ties keep the lower index (models/sparsity/prune.h).
+`lpsim flops` takes each layer's density from these (1 - sparsity, N/M). Activation ops take no `prune:`.
+
+```yaml
+prune: {{method: magnitude, sparsity: 0.8}}
+ops:
+  - {{name: conv1, type: conv2d, in_h: 224, in_w: 224, in_c: 3, out_c: 64, kernel_h: 7, kernel_w: 7, stride: 2, pad: 3, prune: none}}
+  - {{name: fc, type: gemm, m: 1, n: 1000, k: 2048, prune: {{nm: "2:4"}}}}
+```
 """
 
 

@@ -208,7 +208,8 @@ const std::vector<KeySpec>& schema() {
                  [](Config& c, const Value& v) { c.cost.tech_table = v.s; },
                  [](const Config& c) { return c.cost.tech_table; }});
     s.push_back({"accelerator.cost.dram_type", Type::kString, "default", "",
-                 "DRAM technology priced per bit (a dram entry of the tech table; default = the table's default)", {},
+                 "DRAM technology priced per bit: a dram type of the tech table (built-in: ddr3 20.3, lpddr4 7, hbm2 4 "
+                 "pJ/bit); default = the table's default (ddr3)", {},
                  [](Config& c, const Value& v) { c.cost.dram_type = v.s == "default" ? std::string() : v.s; },
                  [](const Config& c) { return c.cost.dram_type.empty() ? std::string("default") : c.cost.dram_type; }});
     KeySpec trace{"workload.trace", Type::kPath, "", "path",

@@ -292,9 +292,11 @@ void fill_cost(std::vector<Value>& row, const Cols& k, const cost::CostModel& m,
   row[k.area] = mm2;
   row[k.energy] = pj * 1e-6;
   row[k.power] = m.average_power_mw(act);
-  row[k.tops_w] = pj > 0 ? 2.0 * static_cast<double>(macs) / pj : 0.0;  // (2 MACs/pJ) = TOPS/W
-  row[k.tops_mm2] = us > 0 ? 2.0 * static_cast<double>(macs) / (us * 1e6) / mm2 : 0.0;
-  row[k.pj_per_mac] = macs ? pj / static_cast<double>(macs) : 0.0;
+  if (macs > 0) {  // activation-only rows have no MACs: their efficiency columns stay empty
+    row[k.tops_w] = pj > 0 ? 2.0 * static_cast<double>(macs) / pj : 0.0;  // (2 MACs/pJ) = TOPS/W
+    row[k.tops_mm2] = us > 0 ? 2.0 * static_cast<double>(macs) / (us * 1e6) / mm2 : 0.0;
+    row[k.pj_per_mac] = pj / static_cast<double>(macs);
+  }
   std::map<std::string, double> groups;
   for (const auto& [name, v] : e.parts) groups[energy_group(name)] += v;
   for (const auto& [g, col] : k.energy_parts) row[col] = groups[g] * 1e-6;
@@ -399,6 +401,11 @@ report::Report simulate(const cfg::Config& c, const trace::Trace& t, const Progr
       ta.gen.dist = tb.gen.dist = *model::parse_distribution(c.workload.synthetic);
       ta.gen.scale = tb.gen.scale = c.workload.synthetic_scale;
     }
+    // N:M hardware runs an op whose trace says `prune: none` (e.g. activation x activation attention GEMMs) dense.
+    model::SparsityParams op_sparsity = c.sparsity;
+    if (op_sparsity.scheme == model::SparsityScheme::kNM && op.prune.source == trace::PruneSpec::Source::kOp &&
+        op.prune.method == model::PruneMethod::kNone)
+      op_sparsity.scheme = model::SparsityScheme::kNone;
     std::optional<model::SparsityStats> sp;
     if (ta.present) {
       // Bit-true datapath on one instance: values depend on formats, dataflow and (ws/is) array rows only.
@@ -406,13 +413,13 @@ report::Report simulate(const cfg::Config& c, const trace::Trace& t, const Progr
       std::vector<float> A = operand_values(ta, c, i, 0, M, K, "M x K activations");
       std::vector<float> B = operand_values(tb, c, i, 1, K, N, "K x N weights");
       if (op.prune.method != model::PruneMethod::kNone) model::apply_prune(op.prune, B.data(), K, N);
-      if (c.sparsity.scheme == model::SparsityScheme::kNM && c.sparsity.prune_to_pattern)
-        model::prune_nm(B.data(), K, N, c.sparsity.nm_n, c.sparsity.nm_m);
+      if (op_sparsity.scheme == model::SparsityScheme::kNM && op_sparsity.prune_to_pattern)
+        model::prune_nm(B.data(), K, N, op_sparsity.nm_n, op_sparsity.nm_m);
       model::GemmOrder order{c.array.dataflow, c.array.rows};
       model::GemmRunOptions run_opts;
       // skip / nm: the sparse PE datapath (zero products not computed; bit-identical by construction and test).
-      run_opts.skip_zero_products = c.sparsity.scheme == model::SparsityScheme::kSkip ||
-                                    c.sparsity.scheme == model::SparsityScheme::kNM;
+      run_opts.skip_zero_products = op_sparsity.scheme == model::SparsityScheme::kSkip ||
+                                    op_sparsity.scheme == model::SparsityScheme::kNM;
       model::GemmResult g = model::run_gemm(c.pe, order, A.data(), B.data(), M, N, K, run_opts);
       model::GemmAccuracy acc = model::gemm_accuracy(c.pe, A.data(), B.data(), M, N, K, g);
       fill_accuracy(row, k, acc.vs_fp64);
@@ -425,10 +432,10 @@ report::Report simulate(const cfg::Config& c, const trace::Trace& t, const Progr
       row[k.acc_ovf] = i64(acc.counters.acc_overflows);
       row[k.spills] = i64(acc.counters.spills);
       values = std::move(g.c);
-      if (sparse) {
+      if (op_sparsity.scheme != model::SparsityScheme::kNone) {
         model::QuantizedOperands q = model::quantize_operands(c.pe, A.data(), B.data(), M, N, K);
         try {
-          sp = model::analyze_sparsity(c.sparsity, c.array, c.memory, op.shape, lt, q.a.data(), q.b.data(), 0);
+          sp = model::analyze_sparsity(op_sparsity, c.array, c.memory, op.shape, lt, q.a.data(), q.b.data(), 0);
         } catch (const model::NmPatternError& e) {
           throw_input_error(op.prune.source != trace::PruneSpec::Source::kUnset ? op.prune.where : op.where,
                             "layer '" + op.name + "': quantized " + e.what() +
