@@ -94,7 +94,8 @@ int main(int argc, char** argv) {
     const double tp = best_of(3, [&] { run_gemm(p, GemmOrder{}, a.data(), b.data(), m, n, k, o); });
     o.skip_zero_products = true;
     const double ts = best_of(3, [&] { run_gemm(p, GemmOrder{}, a.data(), b.data(), m, n, k, o); });
-    std::printf("  %-11s dense(auto) %.4f s  dense(portable) %.4f s  skip %.4f s\n", fmt, td, tp, ts);
+    std::printf("  %-11s dense(auto) %.4f s  dense(portable) %.4f s  skip %.4f s  = %.2fx portable, %.2fx auto\n",
+                fmt, td, tp, ts, ts / tp, ts / td);
   }
   return 0;
 }
