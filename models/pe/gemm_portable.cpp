@@ -33,6 +33,20 @@ void store_tile(const OutputStage& o, const double* total, int64_t i0, int64_t j
 
 }  // namespace
 
+namespace {
+
+// Branch-free predicates on the bits (random zeros defeat branch prediction): +-0, and finite (not Inf/NaN).
+inline uint64_t is_zero_bits(double x) { return (dbits(x) << 1) == 0; }
+inline uint64_t is_finite_bits(double x) {
+  return (dbits(x) & 0x7ff0000000000000ull) != 0x7ff0000000000000ull;
+}
+// A product with a zero operand and a finite partner is skipped (0 x Inf and 0 x NaN are NaN: computed).
+inline uint64_t skippable(double x, double y) {
+  return (is_zero_bits(x) & is_finite_bits(y)) | (is_zero_bits(y) & is_finite_bits(x));
+}
+
+}  // namespace
+
 // MX v1.0 §6.1: block value = (sum of element products, exact) * 2^(X_A + X_B); acc = RNE_acc(acc + value).
 void mx_tiles_portable(const MxJob& j, int64_t t0, int64_t t1, uint64_t* overflows) {
   const MxPacked& p = *j.p;
@@ -86,12 +100,19 @@ void mx_tiles_portable(const MxJob& j, int64_t t0, int64_t t1, uint64_t* overflo
 }
 
 // Float MAC: acc = RNE_acc(acc + a * b) with the exact product (a fused multiply-add).
-void fp_tiles_portable(const FpJob& j, int64_t t0, int64_t t1, uint64_t* overflows) {
+// kSkip: the sparse PE - a product with a zero operand and a finite partner is not computed; the accumulator
+// takes RNE(acc + (+-0)) = add_zero_product (IEEE 754 §6.3: only a -0 accumulator plus a +0 product changes).
+template <bool kSkip>
+void fp_tiles(const FpJob& j, int64_t t0, int64_t t1, uint64_t* overflows, SkipCounts* sk) {
   const FpPacked& p = *j.p;
   constexpr int MR = kFpMR, NR = kFpNR;
   const int64_t njp = p.np / NR;
+  uint64_t zeros = 0, skips = 0;
   for (int64_t t = t0; t < t1; ++t) {
     const int64_t ip = t / njp, jp = t % njp;
+    // Dense: the whole register tile (padding is zero); skip: the real outputs only (the counts).
+    const int mr = kSkip ? static_cast<int>(std::min<int64_t>(MR, p.m - ip * MR)) : MR;
+    const int nr = kSkip ? static_cast<int>(std::min<int64_t>(NR, p.n - jp * NR)) : NR;
     const float* A = p.a.data() + ip * p.k * MR;
     const float* B = p.b.data() + jp * p.k * NR;
     double fold[MR * NR] = {}, total[MR * NR] = {};
@@ -99,14 +120,29 @@ void fp_tiles_portable(const FpJob& j, int64_t t0, int64_t t1, uint64_t* overflo
     for (int64_t k = 0; k < p.k; ++k) {
       const float* Ak = A + k * MR;
       const float* Bk = B + k * NR;
-      for (int r = 0; r < MR; ++r) {
-        for (int q = 0; q < NR; ++q) {
+      for (int r = 0; r < mr; ++r) {
+        for (int q = 0; q < nr; ++q) {
+          const float x = Ak[r], y = Bk[q];
           double& f = fold[r * NR + q];
+          uint64_t skipped = 0;
+          if constexpr (kSkip) {
+            skipped = skippable(x, y);
+            zeros += is_zero_bits(x) | is_zero_bits(y);
+            skips += skipped;
+          }
           if (j.acc.fp32) {
-            f = std::fma(Ak[r], Bk[q], static_cast<float>(f));  // float FMA: one rounding of the exact value
+            const double m = std::fma(x, y, static_cast<float>(f));  // float FMA: one rounding of the exact value
+            if constexpr (kSkip) {
+              // Branch-free select; the FMA result is discarded for a skipped product (zero's sign: xor).
+              f = skipped ? add_zero_product(f, std::signbit(x) != std::signbit(y)) : m;
+            } else {
+              f = m;
+            }
+          } else if (skipped) {
+            f = add_zero_product(f, std::signbit(x) != std::signbit(y));
           } else {
             // Products of formats up to fp32 have <= 48 significant bits and stay in double range: exact.
-            f = j.acc(add_round_odd(f, static_cast<double>(Ak[r]) * static_cast<double>(Bk[q])));
+            f = j.acc(add_round_odd(f, static_cast<double>(x) * static_cast<double>(y)));
           }
         }
       }
@@ -119,6 +155,15 @@ void fp_tiles_portable(const FpJob& j, int64_t t0, int64_t t1, uint64_t* overflo
     for (int i = 0; i < MR * NR; ++i) total[i] = j.acc(add_round_odd(total[i], fold[i]));
     store_tile<MR, NR>(j.out, total, ip * MR, jp * NR, p.m, p.n, j.c, overflows);
   }
+  if (sk) {
+    sk->zero_products += zeros;
+    sk->macs_skipped += skips;
+    sk->steps_skipped += skips;  // one float MAC per step
+  }
+}
+
+void fp_tiles_portable(const FpJob& j, int64_t t0, int64_t t1, uint64_t* overflows) {
+  fp_tiles<false>(j, t0, t1, overflows, nullptr);
 }
 
 namespace {
@@ -141,14 +186,21 @@ inline float int_to_fp32(int64_t w, int e) { return static_cast<float>(std::ldex
 
 // Das et al. 2018 (papers.md §4): VNNI step d = a0*b0 + a1*b1 (exact: |d| < 2^31 for symmetric DFP16), then
 // acc = INT32 policy(acc + d). Spill: every spill_interval steps, fold_fp = fl32(fold_fp + fl32(acc * 2^E)).
-void int_tiles_portable(const IntJob& j, int64_t t0, int64_t t1, uint64_t* overflows) {
+// kSkip: the sparse PE (below) - products with a zero operand are not computed. Integers have no -0 and a step
+// whose products are all skipped adds d = 0, which can neither overflow nor saturate: same bits. The spill
+// schedule counts K positions, so it does not move.
+template <bool kSkip>
+void int_tiles(const IntJob& j, int64_t t0, int64_t t1, uint64_t* overflows, SkipCounts* sk) {
   const IntPacked& p = *j.p;
   constexpr int MR = kIntMR, NR = kIntNR;
   const int64_t njp = p.np / NR;
   const bool spill = j.policy == Int32Policy::kSpill;
   uint64_t ovf = 0;
+  SkipCounts c;
   for (int64_t t = t0; t < t1; ++t) {
     const int64_t ip = t / njp, jp = t % njp;
+    const int mr = static_cast<int>(std::min<int64_t>(MR, p.m - ip * MR));  // real rows/cols (skip counts)
+    const int nr = static_cast<int>(std::min<int64_t>(NR, p.n - jp * NR));
     const int32_t* A = p.a.data() + ip * p.steps * MR;
     const int16_t* B = p.b.data() + jp * p.steps * NR * 2;
     int32_t w[MR * NR] = {}, wt[MR * NR] = {};
@@ -179,10 +231,22 @@ void int_tiles_portable(const IntJob& j, int64_t t0, int64_t t1, uint64_t* overf
     for (int64_t s = 0; s < p.steps; ++s) {
       const int32_t* As = A + s * MR;
       const int16_t* Bs = B + s * NR * 2;
-      for (int r = 0; r < MR; ++r) {
+      const bool real1 = 2 * s + 1 < p.k;  // odd K: the last pair's second element is padding
+      for (int r = 0; r < mr; ++r) {
         const int64_t a0 = static_cast<int16_t>(As[r] & 0xffff), a1 = static_cast<int16_t>(As[r] >> 16);
-        for (int q = 0; q < NR; ++q) {
-          const int64_t d = a0 * Bs[2 * q] + a1 * Bs[2 * q + 1];
+        for (int q = 0; q < nr; ++q) {
+          const int64_t b0 = Bs[2 * q], b1 = Bs[2 * q + 1];
+          int64_t d;
+          if constexpr (kSkip) {
+            const bool z0 = (a0 == 0) | (b0 == 0), z1 = (a1 == 0) | (b1 == 0);
+            const uint64_t nz = static_cast<uint64_t>(z0) + static_cast<uint64_t>(z1 && real1);
+            c.zero_products += nz;
+            c.macs_skipped += nz;  // integers are always finite
+            c.steps_skipped += z0 & z1;
+            d = (z0 ? 0 : a0 * b0) + (z1 ? 0 : a1 * b1);  // branch-free: skipped products contribute 0
+          } else {
+            d = a0 * b0 + a1 * b1;
+          }
           w[r * NR + q] = int32_add(w[r * NR + q], d, spill ? Int32Policy::kWrap : j.policy, ovf);
         }
       }
@@ -195,6 +259,15 @@ void int_tiles_portable(const IntJob& j, int64_t t0, int64_t t1, uint64_t* overf
     store_tile<MR, NR>(j.out, total, ip * MR, jp * NR, p.m, p.n, j.c, overflows);
   }
   *overflows += ovf;
+  if (sk) {
+    sk->zero_products += c.zero_products;
+    sk->macs_skipped += c.macs_skipped;
+    sk->steps_skipped += c.steps_skipped;
+  }
+}
+
+void int_tiles_portable(const IntJob& j, int64_t t0, int64_t t1, uint64_t* overflows) {
+  int_tiles<false>(j, t0, t1, overflows, nullptr);
 }
 
 // ---- sparse PE: zero skipping ------------------------------------------------------------------------------------
@@ -207,19 +280,6 @@ void int_tiles_portable(const IntJob& j, int64_t t0, int64_t t1, uint64_t* overf
 //    which can neither overflow nor saturate. The spill schedule counts K positions, so it does not move.
 // Fold sums (ws/is) are partial sums, not products: they are added exactly as in the dense kernels.
 
-namespace {
-
-// Branch-free predicates on the bits (random zeros defeat branch prediction): +-0, and finite (not Inf/NaN).
-inline uint64_t is_zero_bits(double x) { return (dbits(x) << 1) == 0; }
-inline uint64_t is_finite_bits(double x) {
-  return (dbits(x) & 0x7ff0000000000000ull) != 0x7ff0000000000000ull;
-}
-// A product with a zero operand and a finite partner is skipped (0 x Inf and 0 x NaN are NaN: computed).
-inline uint64_t skippable(double x, double y) {
-  return (is_zero_bits(x) & is_finite_bits(y)) | (is_zero_bits(y) & is_finite_bits(x));
-}
-
-}  // namespace
 
 void mx_tiles_skip(const MxJob& j, int64_t t0, int64_t t1, uint64_t* overflows, SkipCounts* sk) {
   const MxPacked& p = *j.p;
@@ -301,127 +361,11 @@ void mx_tiles_skip(const MxJob& j, int64_t t0, int64_t t1, uint64_t* overflows, 
 }
 
 void fp_tiles_skip(const FpJob& j, int64_t t0, int64_t t1, uint64_t* overflows, SkipCounts* sk) {
-  const FpPacked& p = *j.p;
-  constexpr int MR = kFpMR, NR = kFpNR;
-  const int64_t njp = p.np / NR;
-  SkipCounts c;
-  uint64_t zeros = 0, skips = 0;
-  for (int64_t t = t0; t < t1; ++t) {
-    const int64_t ip = t / njp, jp = t % njp;
-    const int mr = static_cast<int>(std::min<int64_t>(MR, p.m - ip * MR));
-    const int nr = static_cast<int>(std::min<int64_t>(NR, p.n - jp * NR));
-    const float* A = p.a.data() + ip * p.k * MR;
-    const float* B = p.b.data() + jp * p.k * NR;
-    double fold[MR * NR] = {}, total[MR * NR] = {};
-    int64_t in_fold = 0;
-    for (int64_t k = 0; k < p.k; ++k) {
-      const float* Ak = A + k * MR;
-      const float* Bk = B + k * NR;
-      for (int r = 0; r < mr; ++r) {
-        const float x = Ak[r];
-        for (int q = 0; q < nr; ++q) {
-          const float y = Bk[q];
-          double& f = fold[r * NR + q];
-          const uint64_t skipped = skippable(x, y);
-          zeros += is_zero_bits(x) | is_zero_bits(y);
-          skips += skipped;
-          if (j.acc.fp32) {
-            // Branch-free select; the FMA result is discarded for a skipped product.
-            const double z = add_zero_product(f, std::signbit(x) != std::signbit(y));  // the zero's sign: xor
-            const double m = std::fma(x, y, static_cast<float>(f));
-            f = skipped ? z : m;
-          } else if (skipped) {
-            f = add_zero_product(f, std::signbit(x) != std::signbit(y));
-          } else {
-            f = j.acc(add_round_odd(f, static_cast<double>(x) * static_cast<double>(y)));
-          }
-        }
-      }
-      if (j.fold_k > 0 && ++in_fold == j.fold_k) {
-        for (int i = 0; i < MR * NR; ++i) total[i] = j.acc(add_round_odd(total[i], fold[i]));
-        std::fill(fold, fold + MR * NR, 0.0);
-        in_fold = 0;
-      }
-    }
-    for (int i = 0; i < MR * NR; ++i) total[i] = j.acc(add_round_odd(total[i], fold[i]));
-    store_tile<MR, NR>(j.out, total, ip * MR, jp * NR, p.m, p.n, j.c, overflows);
-  }
-  c.zero_products = zeros;
-  c.macs_skipped = c.steps_skipped = skips;  // one float MAC per step
-  sk->zero_products += c.zero_products;
-  sk->macs_skipped += c.macs_skipped;
-  sk->steps_skipped += c.steps_skipped;
+  fp_tiles<true>(j, t0, t1, overflows, sk);
 }
 
 void int_tiles_skip(const IntJob& j, int64_t t0, int64_t t1, uint64_t* overflows, SkipCounts* sk) {
-  const IntPacked& p = *j.p;
-  constexpr int MR = kIntMR, NR = kIntNR;
-  const int64_t njp = p.np / NR;
-  const bool spill = j.policy == Int32Policy::kSpill;
-  uint64_t ovf = 0;
-  SkipCounts c;
-  for (int64_t t = t0; t < t1; ++t) {
-    const int64_t ip = t / njp, jp = t % njp;
-    const int mr = static_cast<int>(std::min<int64_t>(MR, p.m - ip * MR));
-    const int nr = static_cast<int>(std::min<int64_t>(NR, p.n - jp * NR));
-    const int32_t* A = p.a.data() + ip * p.steps * MR;
-    const int16_t* B = p.b.data() + jp * p.steps * NR * 2;
-    int32_t w[MR * NR] = {}, wt[MR * NR] = {};
-    float fold_fp[MR * NR] = {}, total_fp[MR * NR] = {};
-    int64_t in_fold = 0, in_partial = 0;
-    auto do_spill = [&] {
-      for (int i = 0; i < MR * NR; ++i) {
-        fold_fp[i] = fold_fp[i] + int_to_fp32(w[i], p.exp_sum);
-        w[i] = 0;
-      }
-      in_partial = 0;
-    };
-    auto end_fold = [&] {
-      if (spill) {
-        if (in_partial > 0) do_spill();
-        for (int i = 0; i < MR * NR; ++i) {
-          total_fp[i] = total_fp[i] + fold_fp[i];
-          fold_fp[i] = 0;
-        }
-      } else {
-        for (int i = 0; i < MR * NR; ++i) {
-          wt[i] = int32_add(wt[i], w[i], j.policy, ovf);
-          w[i] = 0;
-        }
-      }
-      in_fold = 0;
-    };
-    for (int64_t s = 0; s < p.steps; ++s) {
-      const int32_t* As = A + s * MR;
-      const int16_t* Bs = B + s * NR * 2;
-      const bool real1 = 2 * s + 1 < p.k;  // odd K: the last pair's second element is padding
-      for (int r = 0; r < mr; ++r) {
-        const int64_t a0 = static_cast<int16_t>(As[r] & 0xffff), a1 = static_cast<int16_t>(As[r] >> 16);
-        for (int q = 0; q < nr; ++q) {
-          const int64_t b0 = Bs[2 * q], b1 = Bs[2 * q + 1];
-          const bool z0 = (a0 == 0) | (b0 == 0), z1 = (a1 == 0) | (b1 == 0);
-          const uint64_t nz = static_cast<uint64_t>(z0) + static_cast<uint64_t>(z1 && real1);
-          c.zero_products += nz;
-          c.macs_skipped += nz;  // integers are always finite
-          c.steps_skipped += z0 & z1;
-          // Branch-free: skipped products contribute 0; a step with both skipped adds d = 0, which leaves the
-          // INT32 accumulator as it is (no overflow, no saturation).
-          const int64_t d = (z0 ? 0 : a0 * b0) + (z1 ? 0 : a1 * b1);
-          w[r * NR + q] = int32_add(w[r * NR + q], d, spill ? Int32Policy::kWrap : j.policy, ovf);
-        }
-      }
-      if (spill && ++in_partial == j.spill_interval) do_spill();
-      if (j.fold_steps > 0 && ++in_fold == j.fold_steps) end_fold();
-    }
-    end_fold();
-    double total[MR * NR];
-    for (int i = 0; i < MR * NR; ++i) total[i] = spill ? total_fp[i] : int_to_fp32(wt[i], p.exp_sum);
-    store_tile<MR, NR>(j.out, total, ip * MR, jp * NR, p.m, p.n, j.c, overflows);
-  }
-  *overflows += ovf;
-  sk->zero_products += c.zero_products;
-  sk->macs_skipped += c.macs_skipped;
-  sk->steps_skipped += c.steps_skipped;
+  int_tiles<true>(j, t0, t1, overflows, sk);
 }
 
 }  // namespace lpsim::model::pe_detail
