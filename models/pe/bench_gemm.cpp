@@ -10,26 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "pe/bench_util.h"
 #include "pe/pe.h"
 #include "pe/tensor_gen.h"
 
 namespace {
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-template <class F>
-double best_of(int reps, F&& f) {
-  double best = 1e30;
-  for (int r = 0; r < reps; ++r) {
-    const auto t0 = std::chrono::steady_clock::now();
-    f();
-    const double s = seconds_since(t0);
-    best = s < best ? s : best;
-  }
-  return best;
-}
+using lpsim::bench::best_of;
 
 }  // namespace
 

@@ -9,25 +9,13 @@
 #include "array/scalesim_engine.h"
 #include "pe/pe.h"
 #include "sparsity/sparsity.h"
+#include "pe/bench_util.h"
 
 using namespace lpsim::model;
 
 namespace {
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-template <class F>
-double best_of(int reps, F&& f) {
-  double best = 1e30;
-  for (int r = 0; r < reps; ++r) {
-    const auto t0 = std::chrono::steady_clock::now();
-    f();
-    best = std::min(best, seconds_since(t0));
-  }
-  return best;
-}
+using lpsim::bench::best_of;
 
 std::vector<float> half_zero(std::mt19937_64& rng, size_t n) {
   std::vector<float> v(n);
