@@ -17,10 +17,6 @@ namespace {
 constexpr int kMaxLanes = 4096;
 constexpr uint64_t kMaxRandomInputs = 100000000;  // 10^8 inputs: ~1 GB of buffers, minutes of simulation
 
-[[noreturn]] void bad_option(const std::string& option, const std::string& what) {
-  throw_input_error(Location{"<command line>", 0, option}, what);
-}
-
 // "exhaustive" or "random:N" -> the input patterns and a description for the report.
 std::vector<uint16_t> parse_inputs(const std::string& spec, uint64_t seed, std::string* desc) {
   if (spec == "exhaustive") {

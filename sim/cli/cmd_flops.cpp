@@ -21,10 +21,6 @@ namespace lpsim::cli {
 
 namespace {
 
-[[noreturn]] void bad_option(const std::string& option, const std::string& what) {
-  throw_input_error(Location{"<command line>", 0, option}, what);
-}
-
 std::string fmt(const char* f, double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, f, v);

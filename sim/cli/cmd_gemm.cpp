@@ -23,10 +23,6 @@ namespace {
 
 using namespace lpsim::model;
 
-[[noreturn]] void bad_option(const std::string& option, const std::string& what) {
-  throw_input_error(Location{"<command line>", 0, option}, what);
-}
-
 std::string pe_key_to_option(const std::string& key) {
   if (key == "format_a") return "--format";
   if (key == "format_b") return "--format-b";

@@ -18,16 +18,6 @@ namespace lpsim::cli {
 
 namespace {
 
-[[noreturn]] void bad_option(const std::string& option, const std::string& what) {
-  throw_input_error(Location{"<command line>", 0, option}, what);
-}
-
-std::string lower_ext(const std::string& path) {
-  std::string e = std::filesystem::path(path).extension().string();
-  for (auto& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return e;
-}
-
 std::string percent(int64_t part, int64_t whole) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.2f%%", whole ? 100.0 * static_cast<double>(part) / whole : 0.0);

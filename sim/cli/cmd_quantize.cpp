@@ -55,16 +55,6 @@ std::vector<std::string> format_list() {
   return v;
 }
 
-[[noreturn]] void bad_option(const std::string& option, const std::string& what) {
-  throw_input_error(Location{"<command line>", 0, option}, what);
-}
-
-std::string lower_ext(const std::string& path) {
-  std::string e = std::filesystem::path(path).extension().string();
-  for (auto& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return e;
-}
-
 void check_output_path(const std::string& option, const std::string& path) {
   const std::filesystem::path p(path);
   const std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");

@@ -1,5 +1,7 @@
 #include "cli/options.h"
 
+#include <cctype>
+#include <filesystem>
 #include <iostream>
 
 #include "util/error.h"
@@ -24,6 +26,16 @@ bool parse_command_line(const std::string& name, const Args& args, po::options_d
     throw InputError("lpsim " + name + ": " + e.what() + " (see 'lpsim " + name + " --help')");
   }
   return true;
+}
+
+void bad_option(const std::string& option, const std::string& what) {
+  throw_input_error(Location{"<command line>", 0, option}, what);
+}
+
+std::string lower_ext(const std::string& path) {
+  std::string e = std::filesystem::path(path).extension().string();
+  for (auto& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return e;
 }
 
 }  // namespace lpsim::cli

@@ -22,4 +22,10 @@ bool parse_command_line(const std::string& name, const Args& args, po::options_d
                         const po::positional_options_description& positional, po::variables_map& vm,
                         const CommandHelp& help);
 
+// A bad command-line value: an InputError located at the option ("<command line>: --option: what"), exit 2.
+[[noreturn]] void bad_option(const std::string& option, const std::string& what);
+
+// The file name's extension in lower case, with its dot ("W.NPY" -> ".npy"; "" when there is none).
+std::string lower_ext(const std::string& path);
+
 }  // namespace lpsim::cli
