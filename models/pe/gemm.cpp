@@ -358,21 +358,10 @@ void pack_int(const QuantOperand& qa, const QuantOperand& qb, int threads, IntPa
   });
 }
 
-// Runs kernel(t0, t1, &overflows) over all tiles on `threads` threads.
+// Runs kernel(t0, t1, &overflows, &skip_counts) over all tiles on `threads` threads; returns the overflow count
+// and adds the skip counts (zero for the dense kernels) to *counters.
 template <class Kernel>
-uint64_t run_tiles(int64_t tiles, int threads, Kernel&& kernel) {
-  std::atomic<uint64_t> total{0};
-  num::parallel_for(static_cast<size_t>(tiles), threads, [&](size_t t0, size_t t1) {
-    uint64_t ovf = 0;
-    kernel(static_cast<int64_t>(t0), static_cast<int64_t>(t1), &ovf);
-    total += ovf;
-  });
-  return total;
-}
-
-// Sparse PE: kernel(t0, t1, &overflows, &skip_counts) over all tiles; adds the skip counts to *counters.
-template <class Kernel>
-uint64_t run_skip_tiles(int64_t tiles, int threads, GemmCounters* counters, Kernel&& kernel) {
+uint64_t run_tiles(int64_t tiles, int threads, GemmCounters* counters, Kernel&& kernel) {
   std::atomic<uint64_t> total{0}, zero{0}, skipped{0}, steps{0};
   num::parallel_for(static_cast<size_t>(tiles), threads, [&](size_t t0, size_t t1) {
     uint64_t ovf = 0;
@@ -383,9 +372,9 @@ uint64_t run_skip_tiles(int64_t tiles, int threads, GemmCounters* counters, Kern
     skipped += sk.macs_skipped;
     steps += sk.steps_skipped;
   });
-  counters->zero_products = zero;
-  counters->macs_skipped = skipped;
-  counters->steps_skipped = steps;
+  counters->zero_products += zero;
+  counters->macs_skipped += skipped;
+  counters->steps_skipped += steps;
   return total;
 }
 
@@ -429,41 +418,32 @@ GemmResult run_gemm(const PeParams& params, const GemmOrder& order, const float*
     MxJob j{&p, rows, acc, out, res.c.data()};
     const bool vec = fast && p.exact_double;
     const int64_t tiles = (p.mp / kMxMR) * (p.np / kMxNR);
-    if (skip) {
-      auto kernel = [&](int64_t t0, int64_t t1, uint64_t* o, SkipCounts* sk) { mx_tiles_skip(j, t0, t1, o, sk); };
-      res.counters.acc_overflows = run_skip_tiles(tiles, threads, &res.counters, kernel);
-    } else {
-      res.counters.acc_overflows = run_tiles(tiles, threads, [&](int64_t t0, int64_t t1, uint64_t* o) {
-        vec ? mx_tiles_avx512(j, t0, t1, o) : mx_tiles_portable(j, t0, t1, o);
-      });
-    }
+    res.counters.acc_overflows =
+        run_tiles(tiles, threads, &res.counters, [&](int64_t t0, int64_t t1, uint64_t* o, SkipCounts* sk) {
+          if (skip) return mx_tiles_skip(j, t0, t1, o, sk);
+          vec ? mx_tiles_avx512(j, t0, t1, o) : mx_tiles_portable(j, t0, t1, o);
+        });
   } else if (r.mode == PeMode::kFloat) {
     FpPacked p;
     pack_fp(qa, qb, threads, p);
     FpJob j{&p, rows, acc, out, res.c.data()};
     const bool vec = fast && acc.fp32;
     const int64_t tiles = (p.mp / kFpMR) * (p.np / kFpNR);
-    if (skip) {
-      auto kernel = [&](int64_t t0, int64_t t1, uint64_t* o, SkipCounts* sk) { fp_tiles_skip(j, t0, t1, o, sk); };
-      res.counters.acc_overflows = run_skip_tiles(tiles, threads, &res.counters, kernel);
-    } else {
-      res.counters.acc_overflows = run_tiles(tiles, threads, [&](int64_t t0, int64_t t1, uint64_t* o) {
-        vec ? fp_tiles_avx512(j, t0, t1, o) : fp_tiles_portable(j, t0, t1, o);
-      });
-    }
+    res.counters.acc_overflows =
+        run_tiles(tiles, threads, &res.counters, [&](int64_t t0, int64_t t1, uint64_t* o, SkipCounts* sk) {
+          if (skip) return fp_tiles_skip(j, t0, t1, o, sk);
+          vec ? fp_tiles_avx512(j, t0, t1, o) : fp_tiles_portable(j, t0, t1, o);
+        });
   } else {
     IntPacked p;
     pack_int(qa, qb, threads, p);
     IntJob j{&p, r.params.int32_policy, rows, r.params.spill_interval, out, res.c.data()};
     const int64_t tiles = (p.mp / kIntMR) * (p.np / kIntNR);
-    if (skip) {
-      auto kernel = [&](int64_t t0, int64_t t1, uint64_t* o, SkipCounts* sk) { int_tiles_skip(j, t0, t1, o, sk); };
-      res.counters.acc_overflows = run_skip_tiles(tiles, threads, &res.counters, kernel);
-    } else {
-      res.counters.acc_overflows = run_tiles(tiles, threads, [&](int64_t t0, int64_t t1, uint64_t* o) {
-        fast ? int_tiles_avx512(j, t0, t1, o) : int_tiles_portable(j, t0, t1, o);
-      });
-    }
+    res.counters.acc_overflows =
+        run_tiles(tiles, threads, &res.counters, [&](int64_t t0, int64_t t1, uint64_t* o, SkipCounts* sk) {
+          if (skip) return int_tiles_skip(j, t0, t1, o, sk);
+          fast ? int_tiles_avx512(j, t0, t1, o) : int_tiles_portable(j, t0, t1, o);
+        });
     if (r.params.int32_policy == Int32Policy::kSpill && p.steps > 0) {
       // One spill per spill_interval steps and one at the end of each fold's chain (if it has steps left).
       const int64_t fold = rows > 0 ? rows : p.steps;

@@ -25,6 +25,14 @@ void store_tile_out(const OutputStage& o, const double* total, int mr, int nr, i
 
 namespace {
 
+// A fold boundary (ws/is: every R steps) and the end of the chain: the fold's partial sums are added into the
+// totals with one accumulator rounding each, and the fold restarts from zero.
+template <int N>
+void close_fold(const FormatRounder& acc, double* total, double* fold) {
+  for (int i = 0; i < N; ++i) total[i] = acc(add_round_odd(total[i], fold[i]));
+  std::fill(fold, fold + N, 0.0);
+}
+
 template <int MR, int NR>
 void store_tile(const OutputStage& o, const double* total, int64_t i0, int64_t j0, int64_t m, int64_t n, float* c,
                 uint64_t* overflows) {
@@ -89,12 +97,11 @@ void mx_tiles_portable(const MxJob& j, int64_t t0, int64_t t1, uint64_t* overflo
         }
       }
       if (j.fold_blocks > 0 && ++in_fold == j.fold_blocks) {
-        for (int i = 0; i < MR * NR; ++i) total[i] = j.acc(add_round_odd(total[i], fold[i]));
-        std::fill(fold, fold + MR * NR, 0.0);
+        close_fold<MR * NR>(j.acc, total, fold);
         in_fold = 0;
       }
     }
-    for (int i = 0; i < MR * NR; ++i) total[i] = j.acc(add_round_odd(total[i], fold[i]));
+    close_fold<MR * NR>(j.acc, total, fold);
     store_tile<MR, NR>(j.out, total, ip * MR, jp * NR, p.m, p.n, j.c, overflows);
   }
 }
@@ -147,12 +154,11 @@ void fp_tiles(const FpJob& j, int64_t t0, int64_t t1, uint64_t* overflows, SkipC
         }
       }
       if (j.fold_k > 0 && ++in_fold == j.fold_k) {
-        for (int i = 0; i < MR * NR; ++i) total[i] = j.acc(add_round_odd(total[i], fold[i]));
-        std::fill(fold, fold + MR * NR, 0.0);
+        close_fold<MR * NR>(j.acc, total, fold);
         in_fold = 0;
       }
     }
-    for (int i = 0; i < MR * NR; ++i) total[i] = j.acc(add_round_odd(total[i], fold[i]));
+    close_fold<MR * NR>(j.acc, total, fold);
     store_tile<MR, NR>(j.out, total, ip * MR, jp * NR, p.m, p.n, j.c, overflows);
   }
   if (sk) {
@@ -347,12 +353,11 @@ void mx_tiles_skip(const MxJob& j, int64_t t0, int64_t t1, uint64_t* overflows, 
         }
       }
       if (j.fold_blocks > 0 && ++in_fold == j.fold_blocks) {
-        for (int i = 0; i < MR * NR; ++i) total[i] = j.acc(add_round_odd(total[i], fold[i]));
-        std::fill(fold, fold + MR * NR, 0.0);
+        close_fold<MR * NR>(j.acc, total, fold);
         in_fold = 0;
       }
     }
-    for (int i = 0; i < MR * NR; ++i) total[i] = j.acc(add_round_odd(total[i], fold[i]));
+    close_fold<MR * NR>(j.acc, total, fold);
     store_tile<MR, NR>(j.out, total, ip * MR, jp * NR, p.m, p.n, j.c, overflows);
   }
   sk->zero_products += c.zero_products;
