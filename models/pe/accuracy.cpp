@@ -88,8 +88,12 @@ ErrorSummary error_summary(const double* ref, const float* result, size_t n) {
 
 GemmAccuracy gemm_accuracy(const PeParams& p, const float* a, const float* b, int64_t m, int64_t n, int64_t k,
                            const GemmResult& result, int threads) {
+  return gemm_accuracy(p, a, b, m, n, k, quantize_operands(p, a, b, m, n, k, threads), result, threads);
+}
+
+GemmAccuracy gemm_accuracy(const PeParams& p, const float* a, const float* b, int64_t m, int64_t n, int64_t k,
+                           const QuantizedOperands& q, const GemmResult& result, int threads) {
   const ResolvedPe r = resolve(p);
-  const QuantizedOperands q = quantize_operands(p, a, b, m, n, k, threads);
   const std::vector<double> ref = reference_gemm_fp64(a, b, m, n, k, threads);
   const std::vector<float> ideal = ideal_gemm(r, q, m, n, k, threads);
   GemmAccuracy acc;

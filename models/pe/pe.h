@@ -177,5 +177,9 @@ struct GemmAccuracy {
 };
 GemmAccuracy gemm_accuracy(const PeParams& p, const float* a, const float* b, int64_t m, int64_t n, int64_t k,
                            const GemmResult& result, int threads = 0);
+// The same with the operands already quantized (q = quantize_operands(p, a, b, m, n, k)), for callers that need
+// them too (the run driver's sparsity analysis).
+GemmAccuracy gemm_accuracy(const PeParams& p, const float* a, const float* b, int64_t m, int64_t n, int64_t k,
+                           const QuantizedOperands& q, const GemmResult& result, int threads = 0);
 
 }  // namespace lpsim::model

@@ -415,25 +415,10 @@ report::Report simulate(const cfg::Config& c, const trace::Trace& t, const Progr
       if (op.prune.method != model::PruneMethod::kNone) model::apply_prune(op.prune, B.data(), K, N);
       if (op_sparsity.scheme == model::SparsityScheme::kNM && op_sparsity.prune_to_pattern)
         model::prune_nm(B.data(), K, N, op_sparsity.nm_n, op_sparsity.nm_m);
-      model::GemmOrder order{c.array.dataflow, c.array.rows};
-      model::GemmRunOptions run_opts;
-      // skip / nm: the sparse PE datapath (zero products not computed; bit-identical by construction and test).
-      run_opts.skip_zero_products = op_sparsity.scheme == model::SparsityScheme::kSkip ||
-                                    op_sparsity.scheme == model::SparsityScheme::kNM;
-      model::GemmResult g = model::run_gemm(c.pe, order, A.data(), B.data(), M, N, K, run_opts);
-      model::GemmAccuracy acc = model::gemm_accuracy(c.pe, A.data(), B.data(), M, N, K, g);
-      fill_accuracy(row, k, acc.vs_fp64);
-      row[k.sqnr_ideal] = acc.vs_ideal.metrics.sqnr_db;
-      row[k.outputs] = i64(acc.outputs);
-      row[k.bit_id] = i64(acc.bit_identical_to_ideal);
-      row[k.bit_id_pct] = acc.outputs ? 100.0 * acc.bit_identical_to_ideal / acc.outputs : 0.0;
-      row[k.sat] = i64(acc.counters.saturations());
-      row[k.unf] = i64(acc.counters.underflows());
-      row[k.acc_ovf] = i64(acc.counters.acc_overflows);
-      row[k.spills] = i64(acc.counters.spills);
-      values = std::move(g.c);
+      // Operands as the PE sees them: zeros are counted on these (before the datapath runs, so a broken N:M
+      // pattern stops the run at once), and the ideal reference is computed from them.
+      const model::QuantizedOperands q = model::quantize_operands(c.pe, A.data(), B.data(), M, N, K);
       if (op_sparsity.scheme != model::SparsityScheme::kNone) {
-        model::QuantizedOperands q = model::quantize_operands(c.pe, A.data(), B.data(), M, N, K);
         try {
           sp = model::analyze_sparsity(op_sparsity, c.array, c.memory, op.shape, lt, q.a.data(), q.b.data(), 0);
         } catch (const model::NmPatternError& e) {
@@ -444,6 +429,23 @@ report::Report simulate(const cfg::Config& c, const trace::Trace& t, const Progr
                                 "true, or lpsim prune --nm)");
         }
       }
+      model::GemmOrder order{c.array.dataflow, c.array.rows};
+      model::GemmRunOptions run_opts;
+      // skip / nm: the sparse PE datapath (zero products not computed; bit-identical by construction and test).
+      run_opts.skip_zero_products = op_sparsity.scheme == model::SparsityScheme::kSkip ||
+                                    op_sparsity.scheme == model::SparsityScheme::kNM;
+      model::GemmResult g = model::run_gemm(c.pe, order, A.data(), B.data(), M, N, K, run_opts);
+      model::GemmAccuracy acc = model::gemm_accuracy(c.pe, A.data(), B.data(), M, N, K, q, g);
+      fill_accuracy(row, k, acc.vs_fp64);
+      row[k.sqnr_ideal] = acc.vs_ideal.metrics.sqnr_db;
+      row[k.outputs] = i64(acc.outputs);
+      row[k.bit_id] = i64(acc.bit_identical_to_ideal);
+      row[k.bit_id_pct] = acc.outputs ? 100.0 * acc.bit_identical_to_ideal / acc.outputs : 0.0;
+      row[k.sat] = i64(acc.counters.saturations());
+      row[k.unf] = i64(acc.counters.underflows());
+      row[k.acc_ovf] = i64(acc.counters.acc_overflows);
+      row[k.spills] = i64(acc.counters.spills);
+      values = std::move(g.c);
     }
     // Cycles and traffic of the run: the sparse figures when a scheme is on, else the dense timing.
     const uint64_t compute = (sp ? sp->compute_cycles : lt.compute_cycles) * rep;
