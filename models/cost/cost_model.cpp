@@ -259,6 +259,7 @@ Activity& Activity::operator+=(const Activity& o) {
   dram_read_bits += o.dram_read_bits;
   dram_write_bits += o.dram_write_bits;
   sfu_ops += o.sfu_ops;
+  vector_ops += o.vector_ops;
   metadata_sram_bits += o.metadata_sram_bits;
   metadata_dram_bits += o.metadata_dram_bits;
   cycles += o.cycles;
@@ -411,6 +412,23 @@ CostModel::CostModel(const TechTable& t, const ArchDesc& a) : tech_(t), arch_(a)
                       std::to_string(a.sfu_lanes) + " lanes x nand2_eq_per_lane x nand2_area_um2",
                       {"sfu_ktanh.nand2_eq_per_lane", "sfu_ktanh.nand2_area_um2"}});
   }
+  if (a.vector_present) {
+    // One vector op is priced as one IEEE multiply plus one IEEE add (a multiply-add lane, first order: a compare
+    // or a move costs less). FP32 uses Horowitz's units; a BF16 lane the exact BF16 multiplier and an adder
+    // scaled from FP32 by significand width (8 / 24 bits). Area likewise, per lane.
+    const Entry &add = t.component("fp32_add"), &mul32 = t.component("fp32_mult"), &mul16 = t.component("bf16_mult");
+    const bool bf16 = a.vector_bits == 16;
+    const double add_f = bf16 ? 8.0 / 24.0 : 1.0;
+    const Entry& mul = bf16 ? mul16 : mul32;
+    vector_op_ = (mul.energy_pj + add.energy_pj * add_f) * scale_.energy;
+    vector_area_ = a.vector_lanes * (mul.area_um2 + add.area_um2 * add_f) * scale_.area;
+    items_.push_back({"vector.op", vector_op_, "pJ/op",
+                      std::string(bf16 ? "bf16_mult + fp32_add x 8/24" : "fp32_mult + fp32_add") + " (one lane op)",
+                      {bf16 ? "bf16_mult" : "fp32_mult", "fp32_add"}});
+    items_.push_back({"vector.area", vector_area_, "um^2",
+                      std::to_string(a.vector_lanes) + " lanes x (multiplier + adder area)",
+                      {bf16 ? "bf16_mult" : "fp32_mult", "fp32_add"}});
+  }
   items_.push_back({"leakage", leakage_mw(), "mW",
                     "leakage.mw_per_mm2 x total area " + fmt(area_mm2()) + " mm^2", {"leakage.mw_per_mm2"}});
 }
@@ -426,6 +444,7 @@ Breakdown CostModel::area_um2() const {
   if (arch_.zero_gating) b.add("pe_array.zero_gating", pes * pe_area_.zero_gating_um2);
   for (int op = 0; op < 3; ++op) b.add(std::string("sram.") + kOpNames[op], sram_area_[op]);
   if (arch_.sfu_present) b.add("sfu", sfu_area_);
+  if (arch_.vector_present) b.add("vector", vector_area_);
   return b;
 }
 
@@ -464,6 +483,7 @@ Breakdown CostModel::energy_pj(const Activity& a) const {
   b.add("dram.write", static_cast<double>(a.dram_write_bits) * dram_bit_);
   b.add("dram.metadata", static_cast<double>(a.metadata_dram_bits) * dram_bit_);
   if (arch_.sfu_present) b.add("sfu", static_cast<double>(a.sfu_ops) * sfu_op_);
+  if (arch_.vector_present) b.add("vector", static_cast<double>(a.vector_ops) * vector_op_);
   b.add("leakage", leakage_mw() * time_us(a) * 1e3);  // mW x us = nJ
   return b;
 }

@@ -32,6 +32,10 @@ struct ArchDesc {
   double node_nm = 45;
   std::string dram_type;     // "" = the table's default (ddr3 in the built-in table)
   bool zero_gating = false;  // PEs carry zero-detect gating logic (area; gated MACs are priced either way)
+  // Vector unit beside the array (models/vector): present when the workload has ops for it (models, graph traces).
+  bool vector_present = false;
+  int vector_lanes = 32;
+  int vector_bits = 32;      // 32 (fp32) or 16 (bf16)
 };
 
 ArchDesc make_arch(const model::ArrayParams& array, const model::MemoryParams& memory, const model::ResolvedPe& pe,
@@ -49,6 +53,7 @@ struct Activity {
   uint64_t dram_read_bits = 0;
   uint64_t dram_write_bits = 0;
   uint64_t sfu_ops = 0;             // activation evaluations
+  uint64_t vector_ops = 0;          // vector-unit operations (elementwise, pooling, normalisation, bias adds)
   uint64_t metadata_sram_bits = 0;  // sparsity metadata read from SRAM (priced as filter-SRAM reads)
   uint64_t metadata_dram_bits = 0;  // sparsity metadata moved to/from DRAM
   uint64_t cycles = 0;              // wall-clock cycles (leakage time)
@@ -122,6 +127,7 @@ class CostModel {
   double sram_write_pj_per_bit(int op) const { return sram_write_bit_[op]; }
   double dram_pj_per_bit() const { return dram_bit_; }
   double sfu_op_pj() const { return sfu_op_; }
+  double vector_op_pj() const { return vector_op_; }
 
   Breakdown area_um2() const;   // PE array parts, SRAM per operand, SFU
   double area_mm2() const { return area_um2().total() * 1e-6; }
@@ -142,7 +148,7 @@ class CostModel {
   double block_pj_ = 0, spill_pj_ = 0;
   double sram_read_bit_[3] = {0, 0, 0}, sram_write_bit_[3] = {0, 0, 0};
   double sram_area_[3] = {0, 0, 0};
-  double dram_bit_ = 0, sfu_op_ = 0, sfu_area_ = 0;
+  double dram_bit_ = 0, sfu_op_ = 0, sfu_area_ = 0, vector_op_ = 0, vector_area_ = 0;
   std::vector<CostItem> items_;
 };
 

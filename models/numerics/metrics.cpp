@@ -6,13 +6,10 @@
 
 namespace lpsim::num {
 
-namespace {
-
-template <class T>
-ErrorMetrics compute(const T* ref, const T* q, size_t n) {
-  ErrorMetrics m;
-  m.count = n;
-  double signal = 0, noise = 0, sum_abs = 0;
+template <class R, class Q>
+void ErrorAccumulator::add_impl(const R* ref, const Q* q, size_t n) {
+  ErrorMetrics& m = m_;
+  m.count += n;
   for (size_t i = 0; i < n; ++i) {
     const double r = static_cast<double>(ref[i]);
     const double v = static_cast<double>(q[i]);
@@ -23,31 +20,57 @@ ErrorMetrics compute(const T* ref, const T* q, size_t n) {
     if (!std::isfinite(r) || !std::isfinite(v)) continue;
     ++m.compared;
     const double err = std::fabs(v - r);
-    signal += r * r;
-    noise += err * err;
-    sum_abs += err;
+    signal_ += r * r;
+    noise_ += err * err;
+    sum_abs_ += err;
+    dot_ += r * v;
+    nq_ += v * v;
     if (err > m.max_abs_error) m.max_abs_error = err;
     if (r != 0) {
       const double rel = err / std::fabs(r);
       if (rel > m.max_rel_error) m.max_rel_error = rel;
+      sum_rel_ += rel;
+      ++rel_n_;
       if (v == 0) ++m.flushed_to_zero;
     }
   }
-  m.mean_abs_error = m.compared ? sum_abs / static_cast<double>(m.compared) : 0.0;
+}
+
+void ErrorAccumulator::add(const double* ref, const double* result, size_t n) { add_impl(ref, result, n); }
+void ErrorAccumulator::add(const double* ref, const float* result, size_t n) { add_impl(ref, result, n); }
+void ErrorAccumulator::add(const float* ref, const float* result, size_t n) { add_impl(ref, result, n); }
+
+ErrorMetrics ErrorAccumulator::metrics() const {
+  ErrorMetrics m = m_;
+  m.mean_abs_error = m.compared ? sum_abs_ / static_cast<double>(m.compared) : 0.0;
   if (m.compared == 0) {
     m.sqnr_db = std::numeric_limits<double>::quiet_NaN();  // nothing to compare
-  } else if (noise == 0) {
+  } else if (noise_ == 0) {
     m.sqnr_db = std::numeric_limits<double>::infinity();
   } else {
-    m.sqnr_db = 10.0 * std::log10(signal / noise);  // -inf when the signal is zero
+    m.sqnr_db = 10.0 * std::log10(signal_ / noise_);  // -inf when the signal is zero
   }
   return m;
 }
 
-}  // namespace
+double ErrorAccumulator::mean_rel_error() const { return rel_n_ ? sum_rel_ / static_cast<double>(rel_n_) : 0.0; }
 
-ErrorMetrics error_metrics(const double* ref, const double* result, size_t n) { return compute(ref, result, n); }
-ErrorMetrics error_metrics(const float* ref, const float* result, size_t n) { return compute(ref, result, n); }
+double ErrorAccumulator::cosine_similarity() const {
+  if (signal_ == 0 && nq_ == 0) return 1.0;
+  if (signal_ == 0 || nq_ == 0) return 0.0;
+  return dot_ / std::sqrt(signal_ * nq_);
+}
+
+ErrorMetrics error_metrics(const double* ref, const double* result, size_t n) {
+  ErrorAccumulator a;
+  a.add(ref, result, n);
+  return a.metrics();
+}
+ErrorMetrics error_metrics(const float* ref, const float* result, size_t n) {
+  ErrorAccumulator a;
+  a.add(ref, result, n);
+  return a.metrics();
+}
 
 std::string to_text(const ErrorMetrics& m) {
   char sqnr[32];

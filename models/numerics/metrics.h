@@ -20,6 +20,26 @@ struct ErrorMetrics {
   size_t nan_out = 0, inf_out = 0;  // NaN / +-Inf in the result
 };
 
+// The same figures accumulated over several arrays (batches of a data set, instances of a layer): add() every
+// (reference, result) pair, then metrics(). error_metrics() is one add().
+class ErrorAccumulator {
+ public:
+  void add(const double* ref, const double* result, size_t n);
+  void add(const double* ref, const float* result, size_t n);
+  void add(const float* ref, const float* result, size_t n);
+  ErrorMetrics metrics() const;
+  double mean_rel_error() const;     // mean of |q - ref| / |ref| over compared pairs with ref != 0
+  double cosine_similarity() const;  // <ref, q> / (|ref| |q|) over compared pairs (1 when both are zero)
+  bool empty() const { return m_.count == 0; }
+
+ private:
+  template <class R, class Q>
+  void add_impl(const R* ref, const Q* q, size_t n);
+  ErrorMetrics m_;
+  double signal_ = 0, noise_ = 0, sum_abs_ = 0, sum_rel_ = 0, dot_ = 0, nq_ = 0;
+  size_t rel_n_ = 0;
+};
+
 ErrorMetrics error_metrics(const double* ref, const double* result, size_t n);
 ErrorMetrics error_metrics(const float* ref, const float* result, size_t n);  // computed in double
 

@@ -1,6 +1,7 @@
 // Accuracy of one GEMM: against FP64 on the unquantized inputs and against the ideal quantize-then-GEMM
 // emulation (what format emulators such as microxcaling compute: quantized operands, wide dot products).
 #include <cmath>
+#include <algorithm>
 #include <cstring>
 
 #include "numerics/parallel.h"
@@ -19,27 +20,55 @@ using namespace pe_detail;
 
 namespace {
 
-// One output row in FP64, products summed in k order (vectorised across j; -ffp-contract=off keeps every clone's
-// bits identical). Non-template so that target_clones applies.
-#define LPSIM_PE_ROW_FP64(NAME, TA, TB)                                                     \
-  LPSIM_PE_CLONES void NAME(const TA* a, const TB* b, int64_t n, int64_t k, double* acc) { \
-    for (int64_t j = 0; j < n; ++j) acc[j] = 0.0;                                           \
-    for (int64_t kk = 0; kk < k; ++kk) {                                                    \
-      const double av = static_cast<double>(a[kk]);                                         \
-      const TB* br = b + kk * n;                                                            \
-      for (int64_t j = 0; j < n; ++j) acc[j] += av * static_cast<double>(br[j]);            \
-    }                                                                                       \
+// FP64 GEMM with every output one sequential chain over k (products and sums rounded separately in k order;
+// -ffp-contract=off keeps every clone's bits identical to the plain triple loop). Blocked for the caches: rows in
+// tiles of kRows, columns in panels of kCols, k in slices of kKc; the partial sums carry across k slices in C, so
+// the order of additions per output is still k = 0, 1, 2, ... Non-template so that target_clones applies.
+constexpr int64_t kRows = 4, kCols = 16, kKc = 256;
+#define LPSIM_PE_GEMM_FP64(NAME, T)                                                                        \
+  LPSIM_PE_CLONES void NAME(const T* a, const T* b, int64_t n, int64_t k, double* c, int64_t i0, int64_t i1) { \
+    for (int64_t i = i0; i < i1; ++i)                                                                     \
+      for (int64_t j = 0; j < n; ++j) c[i * n + j] = 0.0;                                                 \
+    for (int64_t k0 = 0; k0 < k; k0 += kKc) {                                                             \
+      const int64_t k1 = std::min(k, k0 + kKc);                                                           \
+      for (int64_t j0 = 0; j0 < n; j0 += kCols) {                                                         \
+        const int64_t nj = std::min(kCols, n - j0);                                                       \
+        int64_t i = i0;                                                                                   \
+        for (; i + kRows <= i1 && nj == kCols; i += kRows) {                                              \
+          double acc[kRows][kCols];                                                                       \
+          for (int64_t r = 0; r < kRows; ++r)                                                             \
+            for (int64_t j = 0; j < kCols; ++j) acc[r][j] = c[(i + r) * n + j0 + j];                      \
+          for (int64_t kk = k0; kk < k1; ++kk) {                                                          \
+            const T* br = b + kk * n + j0;                                                                \
+            for (int64_t r = 0; r < kRows; ++r) {                                                         \
+              const double av = static_cast<double>(a[(i + r) * k + kk]);                                 \
+              for (int64_t j = 0; j < kCols; ++j) acc[r][j] += av * static_cast<double>(br[j]);           \
+            }                                                                                             \
+          }                                                                                               \
+          for (int64_t r = 0; r < kRows; ++r)                                                             \
+            for (int64_t j = 0; j < kCols; ++j) c[(i + r) * n + j0 + j] = acc[r][j];                      \
+        }                                                                                                 \
+        for (; i < i1; ++i)                                                                               \
+          for (int64_t kk = k0; kk < k1; ++kk) {                                                          \
+            const double av = static_cast<double>(a[i * k + kk]);                                         \
+            const T* br = b + kk * n + j0;                                                                \
+            for (int64_t j = 0; j < nj; ++j) c[i * n + j0 + j] += av * static_cast<double>(br[j]);        \
+          }                                                                                               \
+      }                                                                                                   \
+    }                                                                                                     \
   }
-LPSIM_PE_ROW_FP64(row_fp64, float, float)
-LPSIM_PE_ROW_FP64(row_fp64, double, double)
-#undef LPSIM_PE_ROW_FP64
+LPSIM_PE_GEMM_FP64(gemm_fp64_rows, float)
+LPSIM_PE_GEMM_FP64(gemm_fp64_rows, double)
+#undef LPSIM_PE_GEMM_FP64
 
 template <class T>
 std::vector<double> gemm_fp64(const T* a, const T* b, int64_t m, int64_t n, int64_t k, int threads) {
   std::vector<double> c(static_cast<size_t>(m * n));
-  num::parallel_for(static_cast<size_t>(m), thread_count(threads), [&](size_t i0, size_t i1) {
-    for (size_t i = i0; i < i1; ++i)
-      row_fp64(a + i * static_cast<size_t>(k), b, n, k, c.data() + i * static_cast<size_t>(n));
+  // Small GEMMs (depthwise groups, single rows) are not worth a thread each.
+  const int t = static_cast<double>(m) * n * k < 2e5 ? 1 : thread_count(threads);
+  num::parallel_for(static_cast<size_t>((m + kRows - 1) / kRows), t, [&](size_t b0, size_t b1) {
+    gemm_fp64_rows(a, b, n, k, c.data(), static_cast<int64_t>(b0) * kRows,
+                   std::min<int64_t>(m, static_cast<int64_t>(b1) * kRows));
   });
   return c;
 }
@@ -47,6 +76,11 @@ std::vector<double> gemm_fp64(const T* a, const T* b, int64_t m, int64_t n, int6
 }  // namespace
 
 std::vector<double> reference_gemm_fp64(const float* a, const float* b, int64_t m, int64_t n, int64_t k,
+                                        int threads) {
+  return gemm_fp64(a, b, m, n, k, threads);
+}
+
+std::vector<double> reference_gemm_fp64(const double* a, const double* b, int64_t m, int64_t n, int64_t k,
                                         int threads) {
   return gemm_fp64(a, b, m, n, k, threads);
 }
@@ -64,26 +98,14 @@ std::vector<float> ideal_gemm(const ResolvedPe& r, const QuantizedOperands& q, i
   return c;
 }
 
+ErrorSummary summarize(const num::ErrorAccumulator& a) {
+  return ErrorSummary{a.metrics(), a.mean_rel_error(), a.cosine_similarity()};
+}
+
 ErrorSummary error_summary(const double* ref, const float* result, size_t n) {
-  std::vector<double> res(result, result + n);
-  ErrorSummary s;
-  s.metrics = num::error_metrics(ref, res.data(), n);
-  double rel = 0, dot = 0, nr = 0, nq = 0;
-  size_t rel_n = 0;
-  for (size_t i = 0; i < n; ++i) {
-    const double r = ref[i], v = res[i];
-    if (!std::isfinite(r) || !std::isfinite(v)) continue;
-    if (r != 0) {
-      rel += std::fabs(v - r) / std::fabs(r);
-      ++rel_n;
-    }
-    dot += r * v;
-    nr += r * r;
-    nq += v * v;
-  }
-  s.mean_rel_error = rel_n ? rel / static_cast<double>(rel_n) : 0.0;
-  s.cosine_similarity = (nr == 0 && nq == 0) ? 1.0 : (nr == 0 || nq == 0) ? 0.0 : dot / std::sqrt(nr * nq);
-  return s;
+  num::ErrorAccumulator a;
+  a.add(ref, result, n);
+  return summarize(a);
 }
 
 GemmAccuracy gemm_accuracy(const PeParams& p, const float* a, const float* b, int64_t m, int64_t n, int64_t k,

@@ -156,6 +156,8 @@ QuantizedOperands quantize_operands(const PeParams& p, const float* a, const flo
 // FP64 GEMM of the unquantized inputs (sum in k order).
 std::vector<double> reference_gemm_fp64(const float* a, const float* b, int64_t m, int64_t n, int64_t k,
                                         int threads = 0);
+std::vector<double> reference_gemm_fp64(const double* a, const double* b, int64_t m, int64_t n, int64_t k,
+                                        int threads = 0);
 // What a format emulator computes: quantized operands, products summed in FP64 (k order), times descale, rounded
 // once to FP32 and then to the output format.
 std::vector<float> ideal_gemm(const ResolvedPe& r, const QuantizedOperands& q, int64_t m, int64_t n, int64_t k,
@@ -167,6 +169,7 @@ struct ErrorSummary {
   double cosine_similarity = 0;  // <ref, q> / (|ref| |q|) over compared pairs (1 when both are zero)
 };
 ErrorSummary error_summary(const double* ref, const float* result, size_t n);
+ErrorSummary summarize(const num::ErrorAccumulator& a);  // the same from accumulated pairs
 
 struct GemmAccuracy {
   ErrorSummary vs_fp64;   // against reference_gemm_fp64

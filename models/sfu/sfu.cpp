@@ -1,5 +1,6 @@
 #include "sfu/sfu.h"
 
+#include <cmath>
 #include <stdexcept>
 
 #include "sfu/ktanh_sfu.h"
@@ -11,12 +12,13 @@ const char* to_string(SfuParams::Impl impl) {
     case SfuParams::Impl::kRtl: return "rtl";
     case SfuParams::Impl::kModel: return "model";
     case SfuParams::Impl::kExact: return "exact";
+    case SfuParams::Impl::kFp32: return "fp32";
   }
   return "?";
 }
 
 bool parse_sfu_impl(const std::string& s, SfuParams::Impl* out) {
-  for (auto impl : {SfuParams::Impl::kRtl, SfuParams::Impl::kModel, SfuParams::Impl::kExact}) {
+  for (auto impl : {SfuParams::Impl::kRtl, SfuParams::Impl::kModel, SfuParams::Impl::kExact, SfuParams::Impl::kFp32}) {
     if (s == to_string(impl)) {
       *out = impl;
       return true;
@@ -47,6 +49,8 @@ SfuResult sfu_apply_bf16(const SfuParams& p, Activation a, const std::vector<uin
     case SfuParams::Impl::kModel:
       for (size_t i = 0; i < x.size(); ++i) r.out_bf16[i] = activation_ktanh(a, x[i]);
       break;
+    case SfuParams::Impl::kFp32:
+      throw std::invalid_argument("sfu: impl fp32 computes FP32 results; call sfu_apply_fp32");
     case SfuParams::Impl::kRtl: {
       std::vector<uint16_t> u(x.size());
       for (size_t i = 0; i < x.size(); ++i) u[i] = activation_pre(a, x[i]);
@@ -56,6 +60,23 @@ SfuResult sfu_apply_bf16(const SfuParams& p, Activation a, const std::vector<uin
       break;
     }
   }
+  return r;
+}
+
+double activation_fp64(Activation a, double x) {
+  switch (a) {
+    case Activation::kTanh: return std::tanh(x);
+    case Activation::kSigmoid: return 1.0 / (1.0 + std::exp(-x));
+    case Activation::kSwish: return x / (1.0 + std::exp(-x));
+    case Activation::kGelu: return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
+  }
+  return x;
+}
+
+SfuResult sfu_apply_fp32(const SfuParams& p, Activation a, const float* x, size_t n, float* out) {
+  SfuResult r;
+  r.cycles = sfu_cycles(p, n);
+  for (size_t i = 0; i < n; ++i) out[i] = static_cast<float>(activation_fp64(a, x[i]));
   return r;
 }
 

@@ -168,7 +168,7 @@ int cmd_flops(const Args& args) {
     Layer l;
     l.name = op.name;
     l.gemm = op.on_array();
-    l.type = l.gemm ? trace::to_string(op.type) : model::to_string(op.activation);
+    l.type = graph::to_string(op.kind);
     if (l.gemm) {
       l.m = op.shape.M(), l.n = op.shape.N(), l.k = op.shape.K(), l.repeat = op.repeat;
       l.macs = op.macs();

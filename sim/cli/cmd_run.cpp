@@ -1,10 +1,12 @@
 // lpsim run / lpsim validate: load a config (YAML or SCALE-Sim .cfg), read its trace, simulate, report.
+#include <cctype>
 #include <iostream>
 
 #include "cli/options.h"
 #include "config/config.h"
 #include "driver/driver.h"
-#include "trace/trace.h"
+#include "driver/workload.h"
+#include "io/npy.h"
 #include "util/output_files.h"
 #include "util/progress.h"
 
@@ -14,14 +16,15 @@ namespace {
 
 struct Loaded {
   cfg::Config config;
-  trace::Trace trace;
+  graph::Graph trace;
 };
 
 void add_config_options(po::options_description& o) {
   o.add_options()("config", po::value<std::string>()->required(), "config file (.yaml, or SCALE-Sim .cfg)")(
       "set", po::value<std::vector<std::string>>()->composing(),
       "override one config key: --set key.path=value (repeatable; same keys and checks as the YAML)")(
-      "trace", po::value<std::string>(), "trace file replacing workload.trace (needed with a SCALE-Sim .cfg)");
+      "trace", po::value<std::string>(), "trace file replacing workload.trace (needed with a SCALE-Sim .cfg)")(
+      "model", po::value<std::string>(), "ONNX model replacing the config's workload (workload.model)");
 }
 
 Loaded load(const po::variables_map& vm) {
@@ -29,9 +32,10 @@ Loaded load(const po::variables_map& vm) {
   if (vm.count("set"))
     for (const auto& s : vm["set"].as<std::vector<std::string>>()) overrides.push_back(cfg::parse_override(s));
   std::string trace_path = vm.count("trace") ? vm["trace"].as<std::string>() : std::string();
-  Loaded l{cfg::load_config(vm["config"].as<std::string>(), overrides, trace_path), {}};
-  l.trace = trace::read_trace(l.config.workload.trace, l.config.loc("workload.trace"));
-  trace::filter_ops(l.trace, l.config.workload.layers, l.config.loc("workload.layers"));
+  std::string model_path = vm.count("model") ? vm["model"].as<std::string>() : std::string();
+  if (!trace_path.empty() && !model_path.empty()) throw InputError("--trace and --model exclude each other: give one");
+  Loaded l{cfg::load_config(vm["config"].as<std::string>(), overrides, trace_path, model_path), {}};
+  l.trace = driver::load_workload(l.config);
   return l;
 }
 
@@ -43,7 +47,10 @@ const char* kConfigExamples =
     "  lpsim run configs/default.yaml --format json --out out/alexnet_os\n"
     "      JSON on stdout; report.json, layers.csv and report.txt written to out/alexnet_os\n"
     "  lpsim run scalesim.cfg --trace topologies/resnet18.csv\n"
-    "      a SCALE-Sim v2 config and topology, unchanged\n";
+    "      a SCALE-Sim v2 config and topology, unchanged\n"
+    "  lpsim run configs/resnet18_mxfp8.yaml --model my_net.onnx --set workload.input=x.npy --dump-outputs\n"
+    "      an ONNX model run layer by layer on the array with values flowing between ops; accuracy per layer\n"
+    "      (sqnr_db compounded, sqnr_local_db added by the op) next to cycles and energy; outputs as .npy\n";
 
 }  // namespace
 
@@ -53,15 +60,18 @@ int cmd_run(const Args& args) {
   opts.add_options()("out,o", po::value<std::string>(), "output directory (default: run.out_dir)")(
       "format,f", po::value<std::string>()->default_value("table"),
       "what to print on stdout: table | json | csv | none")(
-      "columns", "print the report columns (key, unit, meaning) as Markdown instead of the report; no files");
+      "columns", "print the report columns (key, unit, meaning) as Markdown instead of the report; no files")(
+      "dump-outputs", "write every graph output of a model as float32 OUT/outputs/<name>.npy (run.dump_outputs)");
   po::positional_options_description pos;
   pos.add("config", 1);
   po::variables_map vm;
   CommandHelp help{
-      "lpsim run CONFIG [--set key.path=value]... [--trace FILE] [--out DIR] [--format table|json|csv]",
-      "Simulates the workload of CONFIG on the configured systolic array and reports, per layer and in total:\n"
-      "compute, stall and total cycles, time at the clock, utilisation, MACs, SRAM and DRAM traffic per operand.\n"
-      "Files written to the output directory (all or none): report.txt, report.json, layers.csv (run.formats).",
+      "lpsim run CONFIG [--set key.path=value]... [--trace FILE | --model M.onnx] [--out DIR] [--format table|json|csv]",
+      "Simulates the workload of CONFIG (a trace, a SCALE-Sim topology or an ONNX model) on the configured\n"
+      "accelerator and reports, per layer and in total: compute, stall and total cycles, time at the clock,\n"
+      "utilisation, MACs, SRAM and DRAM traffic per operand, accuracy when values are computed, area, energy, power.\n"
+      "Files written to the output directory (all or none): report.txt, report.json, layers.csv (run.formats),\n"
+      "and outputs/*.npy with --dump-outputs.",
       kConfigExamples};
   if (!parse_command_line("run", args, opts, pos, vm, help)) return kExitOk;
   std::string format = vm["format"].as<std::string>();
@@ -72,9 +82,17 @@ int cmd_run(const Args& args) {
 
   Loaded l = load(vm);
   std::string out_dir = vm.count("out") ? vm["out"].as<std::string>() : l.config.run.out_dir;
+  const auto inputs = driver::graph_inputs(l.config, l.trace);
+  const bool dump = vm.count("dump-outputs") || l.config.run.dump_outputs;
+  if (dump && !l.trace.dataflow())
+    throw InputError("--dump-outputs / run.dump_outputs writes a model's graph outputs; " + l.trace.file +
+                     " is a trace without graph outputs");
+  if (dump && inputs.empty())
+    throw InputError("--dump-outputs / run.dump_outputs needs values: give workload.input or workload.synthetic");
   ProgressBar bar("simulating " + l.trace.name);
-  report::Report r = driver::simulate(l.config, l.trace, [&](size_t d, size_t t) { bar.update(d, t); });
+  driver::RunResult res = driver::simulate(l.config, l.trace, inputs, [&](size_t d, size_t t) { bar.update(d, t); });
   bar.finish();
+  const report::Report& r = res.report;
   if (vm.count("columns")) {
     std::cout << report::columns_markdown(r);
     return kExitOk;
@@ -87,6 +105,14 @@ int cmd_run(const Args& args) {
     if (f == "json") files.add("report.json", json);
     if (f == "csv") files.add("layers.csv", csv);
   }
+  if (dump)
+    for (const auto& [name, t] : res.outputs) {
+      // File name: the output's name with characters other than [A-Za-z0-9_.-] replaced by '_'.
+      std::string file = name;
+      for (char& ch : file)
+        if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_' && ch != '.' && ch != '-') ch = '_';
+      files.add("outputs/" + file + ".npy", io::npy_f32_bytes(t.v.data(), std::vector<size_t>(t.shape.begin(), t.shape.end())));
+    }
   files.commit();
   if (format == "table") {
     std::cout << "lpsim: " << l.trace.name << " (" << l.trace.ops.size() << " ops) on a " << l.config.array.rows
@@ -110,8 +136,8 @@ int cmd_validate(const Args& args) {
   pos.add("config", 1);
   po::variables_map vm;
   CommandHelp help{"lpsim validate CONFIG [--set key.path=value]... [--trace FILE] | lpsim validate --keys",
-                   "Checks CONFIG and its trace without simulating, then prints the fully resolved config (every\n"
-                   "key, defaults filled in, units as comments) and a summary of the trace.",
+                   "Checks CONFIG and its trace or model without simulating, then prints the fully resolved config\n"
+                   "(every key, defaults filled in, units as comments) and a summary of the workload.",
                    "  lpsim validate configs/default.yaml\n"
                    "  lpsim validate configs/default.yaml --set accelerator.array.rows=128\n"
                    "  lpsim validate --keys        # the config reference as a Markdown table\n"};
@@ -122,11 +148,10 @@ int cmd_validate(const Args& args) {
   }
   if (!parse_command_line("validate", args, opts, pos, vm, help)) return kExitOk;
   Loaded l = load(vm);
-  uint64_t macs = 0;
-  for (const auto& op : l.trace.ops) macs += op.macs();
-  std::cout << cfg::dump_config(l.config) << "# trace: " << l.trace.file << " (" << l.trace.format << ", "
-            << l.trace.ops.size() << " ops, " << macs << " MACs)\n"
-            << "# ok: config and trace are valid\n";
+  std::cout << cfg::dump_config(l.config) << "# " << (l.trace.format == "onnx" ? "model" : "trace") << ": "
+            << l.trace.file << " (" << l.trace.format << ", " << l.trace.ops.size() << " ops, " << l.trace.macs()
+            << " MACs)\n"
+            << "# ok: config and " << (l.trace.format == "onnx" ? "model" : "trace") << " are valid\n";
   return kExitOk;
 }
 

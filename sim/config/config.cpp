@@ -32,13 +32,14 @@ namespace {
 // Schema: one row per key. The reader, unknown-key check, dump and README reference all come from this table.
 // ---------------------------------------------------------------------------------------------------------
 
-enum class Type { kPosInt, kNonNegInt, kPosReal, kEnum, kString, kPath, kEnumList, kStringList, kBool };
+enum class Type { kPosInt, kNonNegInt, kPosReal, kEnum, kString, kPath, kEnumList, kStringList, kBool, kIntList };
 
 struct Value {
   int64_t i = 0;
   double d = 0;
   std::string s;
   std::vector<std::string> list;
+  std::vector<int64_t> ints;
 };
 
 struct KeySpec {
@@ -61,6 +62,11 @@ std::string fmt_real(double v) {
 }
 
 std::string fmt_list(const std::vector<std::string>& v) { return "[" + join(v) + "]"; }
+std::string fmt_ints(const std::vector<int64_t>& v) {
+  std::vector<std::string> s;
+  for (int64_t x : v) s.push_back(std::to_string(x));
+  return fmt_list(s);
+}
 
 const char* kOperandKeys[3] = {"ifmap", "filter", "ofmap"};
 
@@ -153,14 +159,26 @@ const std::vector<KeySpec>& schema() {
                  [](const Config& c) { return std::string(c.pe.tensor_scaling ? "true" : "false"); }});
     s.push_back({"accelerator.sfu.impl", Type::kEnum, "model", "",
                  "K-TanH special-function unit: rtl = verilated rtl/ktanh.sv, model = bit-exact C++ model (same "
-                 "bits, faster), exact = libm rounded to BF16",
-                 {"rtl", "model", "exact"},
+                 "bits, faster), exact = libm rounded to BF16, fp32 = libm rounded to FP32 (no BF16 interface: "
+                 "what an FP32 framework computes)",
+                 {"rtl", "model", "exact", "fp32"},
                  [](Config& c, const Value& v) { model::parse_sfu_impl(v.s, &c.sfu.impl); },
                  [](const Config& c) { return std::string(model::to_string(c.sfu.impl)); }});
     s.push_back({"accelerator.sfu.lanes", Type::kPosInt, "32", "lanes",
                  "SFU lanes: activation results per cycle (pipeline latency 2 cycles)", {},
                  [](Config& c, const Value& v) { c.sfu.lanes = static_cast<int>(v.i); },
                  [](const Config& c) { return std::to_string(c.sfu.lanes); }});
+    // Vector unit (models/vector/vector_unit.h): the ops of models that are neither GEMMs nor SFU activations.
+    s.push_back({"accelerator.vector.format", Type::kEnum, "fp32", "",
+                 "number format of the vector unit (elementwise ops, pooling, BatchNorm, Softmax, LayerNorm, "
+                 "bias adds): inputs read and every result rounded once to it",
+                 {"fp32", "bf16"},
+                 [](Config& c, const Value& v) { c.vector.format = *model::parse_vector_format(v.s); },
+                 [](const Config& c) { return std::string(model::to_string(c.vector.format)); }});
+    s.push_back({"accelerator.vector.lanes", Type::kPosInt, "32", "lanes",
+                 "vector operations per cycle (an op of n operations takes 4 + ceil(n / lanes) cycles)", {},
+                 [](Config& c, const Value& v) { c.vector.lanes = static_cast<int>(std::min<int64_t>(v.i, 1 << 20)); },
+                 [](const Config& c) { return std::to_string(c.vector.lanes); }});
     // Sparse datapath (models/sparsity/README.md).
     s.push_back({"accelerator.sparsity.scheme", Type::kEnum, "none", "",
                  "zero handling of the MAC array: none; gate = a zero operand gates the MAC (energy only); skip = "
@@ -212,15 +230,30 @@ const std::vector<KeySpec>& schema() {
                  "pJ/bit); default = the table's default (ddr3)", {},
                  [](Config& c, const Value& v) { c.cost.dram_type = v.s == "default" ? std::string() : v.s; },
                  [](const Config& c) { return c.cost.dram_type.empty() ? std::string("default") : c.cost.dram_type; }});
-    KeySpec trace{"workload.trace", Type::kPath, "", "path",
-                  "trace file: native YAML trace or SCALE-Sim topology CSV (conv or GEMM); relative to the config file",
-                  {},
-                  [](Config& c, const Value& v) {
-                    c.workload.trace = v.s;
-                  },
-                  [](const Config& c) { return c.workload.trace_as_written; }};
-    trace.required = true;
-    s.push_back(trace);
+    s.push_back({"workload.trace", Type::kPath, "", "path",
+                 "trace file: native YAML trace or SCALE-Sim topology CSV (conv or GEMM); relative to the config "
+                 "file (give this or workload.model)", {},
+                 [](Config& c, const Value& v) { c.workload.trace = v.s; },
+                 [](const Config& c) { return c.workload.trace_as_written; }});
+    s.push_back({"workload.model", Type::kPath, "", "path",
+                 "ONNX model (.onnx, e.g. from torch.onnx.export) run layer by layer with its weights; relative to "
+                 "the config file (give this or workload.trace)", {},
+                 [](Config& c, const Value& v) { c.workload.model = v.s; },
+                 [](const Config& c) { return c.workload.model_as_written; }});
+    s.push_back({"workload.input", Type::kPath, "", "path",
+                 "model input values: float32 .npy in the model input's shape (its first dimension is the batch); "
+                 "without it the input is drawn from workload.synthetic", {},
+                 [](Config& c, const Value& v) { c.workload.input = v.s; },
+                 [](const Config& c) { return c.workload.input; }});
+    s.push_back({"workload.input_shape", Type::kIntList, "", "",
+                 "shape of the model input, e.g. [1, 3, 224, 224]: needed when a dimension other than the batch is "
+                 "dynamic (default: the model's shape)", {},
+                 [](Config& c, const Value& v) { c.workload.input_shape = v.ints; },
+                 [](const Config& c) { return c.workload.input_shape.empty() ? std::string() : fmt_ints(c.workload.input_shape); }});
+    s.push_back({"workload.batch", Type::kPosInt, "", "images",
+                 "batch size of a model whose first input dimension is dynamic (default 1)", {},
+                 [](Config& c, const Value& v) { c.workload.batch = v.i; },
+                 [](const Config& c) { return c.workload.batch ? std::to_string(c.workload.batch) : std::string(); }});
     s.push_back({"workload.layers", Type::kStringList, "[]", "", "only simulate these ops/layers (empty = all)", {},
                  [](Config& c, const Value& v) { c.workload.layers = v.list; },
                  [](const Config& c) { return fmt_list(c.workload.layers); }});
@@ -244,6 +277,14 @@ const std::vector<KeySpec>& schema() {
     s.push_back({"run.seed", Type::kNonNegInt, "1", "", "seed for every random generator of the run", {},
                  [](Config& c, const Value& v) { c.run.seed = static_cast<uint64_t>(v.i); },
                  [](const Config& c) { return std::to_string(c.run.seed); }});
+    s.push_back({"run.threads", Type::kNonNegInt, "0", "threads",
+                 "worker threads of the bit-true datapath (0 = every core); results never depend on it", {},
+                 [](Config& c, const Value& v) { c.run.threads = static_cast<int>(std::min<int64_t>(v.i, 1024)); },
+                 [](const Config& c) { return std::to_string(c.run.threads); }});
+    s.push_back({"run.dump_outputs", Type::kBool, "false", "",
+                 "write every graph output of a model as float32 .npy under OUT/outputs/ (--dump-outputs)", {},
+                 [](Config& c, const Value& v) { c.run.dump_outputs = v.i != 0; },
+                 [](const Config& c) { return std::string(c.run.dump_outputs ? "true" : "false"); }});
     return s;
   }();
   return specs;
@@ -260,6 +301,7 @@ const char* type_name(Type t) {
     case Type::kEnumList: return "list of";
     case Type::kStringList: return "list of strings";
     case Type::kBool: return "boolean";
+    case Type::kIntList: return "list of positive integers";
   }
   return "?";
 }
@@ -345,6 +387,17 @@ Value parse_value(const KeySpec& spec, const YAML::Node& n, const Location& at) 
         throw_input_error(at, "expected true or false, got " + describe(n));
       }
       return v;
+    case Type::kIntList: {
+      if (!n.IsSequence()) throw_input_error(at, "expected a list of positive integers, e.g. [1, 3, 224, 224], got " + describe(n));
+      for (const auto& it : n) {
+        int64_t x = 0;
+        if (!it.IsScalar() || !parse_int(it.Scalar(), x) || x <= 0)
+          throw_input_error(at, "expected a list of positive integers, got an element that is " + describe(it));
+        v.ints.push_back(x);
+      }
+      if (v.ints.empty()) throw_input_error(at, "expected a non-empty list of positive integers");
+      return v;
+    }
     case Type::kEnumList:
     case Type::kStringList: {
       std::vector<YAML::Node> items;
@@ -381,11 +434,12 @@ void check_unknown_keys(const YAML::Node& node, const std::string& prefix, Reade
     }
   }
   if (prefix.empty()) children.push_back("formats");  // user-named custom formats, read by read_custom_formats
+  if (prefix == "workload") children.push_back("overrides");  // a list, read by read_overrides
   for (const auto& kv : node) {
     const YAML::Node& key = kv.first;
     std::string name = key.IsScalar() ? key.Scalar() : std::string("?");
     std::string path = prefix.empty() ? name : prefix + "." + name;
-    if (path == "formats") continue;
+    if (path == "formats" || path == "workload.overrides") continue;
     if (std::find(children.begin(), children.end(), name) == children.end()) {
       throw_input_error(rd.where(path, key), "unknown key '" + name + "'" + did_you_mean(name, children) +
                                                  "; valid keys here: " + join(children));
@@ -511,6 +565,84 @@ void read_custom_formats(const YAML::Node& root, Reader& rd, std::vector<std::st
   }
 }
 
+// workload.overrides: [{ops: [NAME or glob, ...], pe: {accelerator.pe keys}, sparsity: {accelerator.sparsity
+// keys}}]: each entry's keys are read and checked with the schema rows of accelerator.pe / accelerator.sparsity,
+// applied on top of the accelerator's values. Which ops match is checked against the workload (driver).
+void read_overrides(const YAML::Node& root, Reader& rd, Config& c) {
+  YAML::Node list = find(root, "workload.overrides");
+  if (!list.IsDefined() || list.IsNull()) return;
+  if (!list.IsSequence())
+    throw_input_error(rd.where("workload.overrides", list),
+                      "expected a list of {ops: [...], pe: {...}, sparsity: {...}}, got " + describe(list));
+  for (size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node item = list[i];
+    const std::string base = "workload.overrides[" + std::to_string(i) + "]";
+    if (!item.IsMap()) throw_input_error(rd.where(base, item), "expected {ops: [...], pe: {...}}, got " + describe(item));
+    OpOverride o;
+    o.where = rd.where(base, item);
+    const std::vector<std::string> keys = {"ops", "pe", "sparsity"};
+    for (const auto& kv : item) {
+      const std::string k = kv.first.IsScalar() ? kv.first.Scalar() : "?";
+      if (std::find(keys.begin(), keys.end(), k) == keys.end())
+        throw_input_error(rd.where(base + "." + k, kv.first),
+                          "unknown key '" + k + "'" + did_you_mean(k, keys) + "; valid keys: " + join(keys));
+    }
+    const YAML::Node ops = item["ops"];
+    if (!ops.IsDefined()) throw_input_error(o.where, "missing 'ops': the op names (or globs) this override applies to");
+    if (ops.IsScalar()) o.ops.push_back(ops.Scalar());
+    else if (ops.IsSequence())
+      for (const auto& n : ops) {
+        if (!n.IsScalar() || n.Scalar().empty())
+          throw_input_error(rd.where(base + ".ops", n), "expected op names, got an element that is " + describe(n));
+        o.ops.push_back(n.Scalar());
+      }
+    else throw_input_error(rd.where(base + ".ops", ops), "expected a list of op names, got " + describe(ops));
+    if (o.ops.empty()) throw_input_error(rd.where(base + ".ops", ops), "expected at least one op name");
+    Config tmp = c;
+    for (const char* section : {"pe", "sparsity"}) {
+      const YAML::Node sec = item[section];
+      if (!sec.IsDefined()) continue;
+      const std::string prefix = std::string("accelerator.") + section;
+      if (!sec.IsMap()) throw_input_error(rd.where(base + "." + section, sec), "expected a mapping of " + prefix + " keys, got " + describe(sec));
+      std::vector<std::string> valid;
+      for (const auto& spec : schema())
+        if (spec.path.rfind(prefix + ".", 0) == 0) valid.push_back(spec.path.substr(prefix.size() + 1));
+      for (const auto& kv : sec) {
+        const std::string k = kv.first.IsScalar() ? kv.first.Scalar() : "?";
+        const std::string key = base + "." + section + "." + k;
+        auto spec = std::find_if(schema().begin(), schema().end(), [&](const KeySpec& sp) { return sp.path == prefix + "." + k; });
+        if (spec == schema().end())
+          throw_input_error(rd.where(key, kv.first), "unknown key '" + k + "'" + did_you_mean(k, valid) +
+                                                         "; valid keys here: " + join(valid));
+        const Location at = rd.where(key, kv.second);
+        try {
+          spec->set(tmp, parse_value(*spec, kv.second, at));
+        } catch (const std::invalid_argument& e) {
+          throw_input_error(at, std::string(e.what()) + ", got " + describe(kv.second));
+        }
+      }
+      if (std::string(section) == "pe") {
+        tmp.pe.seed = c.run.seed;
+        try {
+          model::resolve(tmp.pe);
+        } catch (const model::PeParamError& e) {
+          throw_input_error(rd.where(base + ".pe", sec), e.what());
+        }
+        o.pe = tmp.pe;
+      } else {
+        try {
+          model::validate_sparsity(tmp.sparsity);
+        } catch (const model::SparsityParamError& e) {
+          throw_input_error(rd.where(base + ".sparsity." + e.key(), sec), e.what());
+        }
+        o.sparsity = tmp.sparsity;
+      }
+    }
+    if (!o.pe && !o.sparsity) throw_input_error(o.where, "an override needs 'pe' and/or 'sparsity'");
+    c.workload.overrides.push_back(o);
+  }
+}
+
 }  // namespace
 
 Override parse_override(const std::string& text) {
@@ -521,7 +653,7 @@ Override parse_override(const std::string& text) {
 }
 
 Config load_config(const std::string& path, const std::vector<Override>& overrides,
-                   const std::string& trace_override) {
+                   const std::string& trace_override, const std::string& model_override) {
   Config c;
   c.source_file = path;
   YAML::Node root;
@@ -548,9 +680,13 @@ Config load_config(const std::string& path, const std::vector<Override>& overrid
   if (!root.IsMap()) throw InputError(path + ":1: expected a mapping with keys accelerator, workload, run");
   Reader rd(path, fixed);
   for (const auto& o : overrides) apply_override(root, o, rd);
-  if (!trace_override.empty()) {
-    root["workload"]["trace"] = fs::absolute(trace_override).lexically_normal().string();
-    rd.fixed()["workload.trace"] = Location{"--trace", 0, "workload.trace"};
+  if (!trace_override.empty() || !model_override.empty()) {
+    // --trace / --model replace the config's workload (a trace and a model exclude each other).
+    const bool model = !model_override.empty();
+    const std::string key = model ? "model" : "trace";
+    if (root["workload"] && root["workload"].IsMap()) root["workload"].remove(model ? "trace" : "model");
+    root["workload"][key] = fs::absolute(model ? model_override : trace_override).lexically_normal().string();
+    rd.fixed()["workload." + key] = Location{"--" + key, 0, "workload." + key};
   }
   check_unknown_keys(root, "", rd);
   std::vector<std::string> custom;
@@ -565,6 +701,9 @@ Config load_config(const std::string& path, const std::vector<Override>& overrid
       c.where[spec.path] = at;
     } else if (spec.required) {
       throw_input_error(Location{path, 0, spec.path}, "missing required key (" + spec.help + ")");
+    } else if (spec.default_text.empty()) {
+      c.where[spec.path] = Location{path, 0, spec.path};  // optional, no default: the struct's value stands
+      continue;
     } else {
       v = parse_value(spec, YAML::Load(spec.default_text), Location{"<default>", 0, spec.path});
       c.where[spec.path] = Location{path, 0, spec.path};
@@ -576,16 +715,35 @@ Config load_config(const std::string& path, const std::vector<Override>& overrid
     }
   }
 
-  // Paths: a trace written in a config file is relative to that file; --set/--trace paths to the cwd.
+  // Paths: a trace, model or input written in a config file is relative to that file; --set/--trace/--model
+  // paths to the current directory.
+  auto resolve_path = [&](const std::string& key, std::string& value) {
+    if (value.empty()) return;
+    const Location& at = c.where[key];
+    fs::path p(value);
+    if (p.is_relative() && at.file != "--set" && at.file != "--trace" && at.file != "--model")
+      p = fs::path(path).parent_path() / p;
+    value = p.lexically_normal().string();
+  };
   c.workload.trace_as_written = c.workload.trace;
-  const Location& tl = c.where["workload.trace"];
-  fs::path tp(c.workload.trace);
-  if (tp.is_relative() && tl.file != "--set" && tl.file != "--trace")
-    tp = fs::path(path).parent_path() / tp;
-  c.workload.trace = tp.lexically_normal().string();
+  c.workload.model_as_written = c.workload.model;
+  resolve_path("workload.trace", c.workload.trace);
+  resolve_path("workload.model", c.workload.model);
+  resolve_path("workload.input", c.workload.input);
+  if (c.workload.trace.empty() == c.workload.model.empty())
+    throw_input_error(rd.where("workload", find(root, "workload")),
+                      c.workload.trace.empty() ? "give workload.trace (a trace or SCALE-Sim topology) or "
+                                                 "workload.model (an ONNX model)"
+                                               : "workload.trace and workload.model exclude each other: give one");
+  if (!c.workload.trace.empty()) {
+    for (const char* k : {"workload.input", "workload.input_shape", "workload.batch"})
+      if (c.where[k].line > 0 || c.where[k].file == "--set")
+        throw_input_error(c.loc(k), std::string(k).substr(9) + " applies to a workload.model, not to a trace");
+  }
 
   c.custom_formats = custom;
   c.sfu.clock_mhz = c.array.clock_mhz;
+  read_overrides(root, rd, c);
   c.pe.seed = c.run.seed;
   try {
     model::resolve(c.pe);

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,13 +14,29 @@
 #include "pe/pe.h"
 #include "sparsity/sparsity.h"
 #include "sfu/sfu.h"
+#include "vector/vector_unit.h"
 #include "util/error.h"
 
 namespace lpsim::cfg {
 
+// One entry of workload.overrides: formats (and sparsity) for the ops whose names match one of `ops` (exact
+// names or shell globs such as "layer1.*").
+struct OpOverride {
+  std::vector<std::string> ops;
+  std::optional<model::PeParams> pe;              // the accelerator's PE with the override's keys applied
+  std::optional<model::SparsityParams> sparsity;  // likewise
+  Location where;                                 // the override's line (errors about unmatched names)
+};
+
 struct WorkloadConfig {
-  std::string trace;                // path as resolved (relative to the config file's directory)
+  std::string trace;                // path as resolved (relative to the config file's directory); "" with a model
   std::string trace_as_written;     // path as written in the config
+  std::string model;                // ONNX model path as resolved; "" with a trace
+  std::string model_as_written;
+  std::vector<int64_t> input_shape; // shape of the model's input (fills dynamic dimensions); empty = the model's
+  int64_t batch = 0;                // batch of a model with a dynamic first dimension (0 = not set: 1)
+  std::string input;                // .npy with the model's input values (resolved); "" = synthetic or none
+  std::vector<OpOverride> overrides;
   std::vector<std::string> layers;  // optional filter: only these op names (empty = all)
   std::string synthetic = "off";    // off | normal | uniform | laplace: values for ops without their own tensors
   double synthetic_scale = 1.0;
@@ -37,6 +54,8 @@ struct RunConfig {
   std::string out_dir = "out";                        // relative to the current directory
   std::vector<std::string> formats = {"table", "json", "csv"};
   uint64_t seed = 1;
+  int threads = 0;             // worker threads of the bit-true datapath (0 = every core)
+  bool dump_outputs = false;   // write every graph output as OUT/outputs/<name>.npy
 };
 
 struct Config {
@@ -45,6 +64,7 @@ struct Config {
   model::MemoryParams memory;
   model::PeParams pe;    // PE arithmetic (formats, accumulator, INT32 policy); seed follows run.seed
   model::SfuParams sfu;  // clock_mhz follows accelerator.array.clock_mhz
+  model::VectorParams vector;  // the vector unit (elementwise, pooling, normalisation ops of models)
   model::SparsityParams sparsity;  // zero gating / skipping / N:M (models/sparsity)
   CostConfig cost;
   WorkloadConfig workload;
@@ -63,10 +83,10 @@ struct Override {
 Override parse_override(const std::string& text);
 
 // Loads a lpsim YAML config, or a SCALE-Sim .cfg (detected by extension), applies overrides and validates.
-// trace_override (from --trace) replaces workload.trace; it is resolved relative to the current directory.
-// Throws InputError with file:line: key.path: message on any problem.
+// trace_override (from --trace) replaces workload.trace, model_override (from --model) workload.model; they
+// are resolved relative to the current directory. Throws InputError with file:line: key.path: message.
 Config load_config(const std::string& path, const std::vector<Override>& overrides,
-                   const std::string& trace_override = "");
+                   const std::string& trace_override = "", const std::string& model_override = "");
 
 // What the cost model needs to know about the configured design (formats, sizes, node, DRAM type, gating).
 cost::ArchDesc arch_desc(const Config& c);

@@ -1,17 +1,30 @@
-// The run driver: the only place where architecture (config), workload (trace) and models meet.
+// The run driver: the only place where architecture (config), workload (graph) and models meet. A run is a
+// sequence of per-op stages: timing (array, SFU, vector unit), values (the graph executor, with the sparsity
+// analysis of every GEMM it computes), cost (activity priced by the cost model), and the report rows built from
+// them.
 #pragma once
 #include <functional>
+#include <map>
+#include <string>
 
 #include "config/config.h"
+#include "exec/executor.h"
+#include "graph/graph.h"
 #include "report/report.h"
-#include "trace/trace.h"
 
 namespace lpsim::driver {
 
 using Progress = std::function<void(size_t done, size_t total)>;
 
-// Simulates every op of the trace on the configured accelerator and returns the filled report.
-// SystemC elaborates once per process, so this may be called once per process.
-report::Report simulate(const cfg::Config& c, const trace::Trace& t, const Progress& progress = {});
+struct RunResult {
+  report::Report report;
+  std::map<std::string, exec::TensorF> outputs;  // graph outputs of a model run with values (last batch)
+};
+
+// Simulates every op of the graph on the configured accelerator. `inputs` feeds a model's graph inputs
+// (graph_inputs(); empty: timing only). SystemC elaborates once per process, so this may be called once per
+// process.
+RunResult simulate(const cfg::Config& c, const graph::Graph& g, const std::map<std::string, exec::TensorF>& inputs,
+                   const Progress& progress = {});
 
 }  // namespace lpsim::driver

@@ -13,7 +13,7 @@
 #include <sstream>
 
 #include "sweep/results.h"
-#include "trace/trace.h"
+#include "driver/workload.h"
 #include "util/text.h"
 #include "util/yaml_describe.h"
 
@@ -445,11 +445,8 @@ namespace {
 std::string check_point(const Spec& s, const Point& p, std::set<std::string>& traces_seen) {
   try {
     cfg::Config c = cfg::load_config(s.base, overrides(p), s.trace);
-    std::string key = c.workload.trace + "\n" + join(c.workload.layers, "\n");
-    if (traces_seen.insert(key).second) {
-      trace::Trace t = trace::read_trace(c.workload.trace, c.loc("workload.trace"));
-      trace::filter_ops(t, c.workload.layers, c.loc("workload.layers"));
-    }
+    std::string key = c.workload.trace + "\n" + c.workload.model + "\n" + join(c.workload.layers, "\n");
+    if (traces_seen.insert(key).second || !c.workload.overrides.empty()) driver::load_workload(c);
     return "";
   } catch (const InputError& e) {
     return e.what();

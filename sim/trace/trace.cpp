@@ -18,10 +18,6 @@ namespace fs = std::filesystem;
 
 namespace lpsim::trace {
 
-const char* to_string(OpType t) {
-  return t == OpType::kGemm ? "gemm" : t == OpType::kConv2d ? "conv2d" : "activation";
-}
-
 namespace {
 
 std::vector<std::string> split_csv(const std::string& line) {
@@ -89,7 +85,7 @@ Trace read_scalesim_csv(const std::string& path) {
     op.where = Location{path, lineno, ""};
     model::LayerShape& s = op.shape;
     if (conv) {
-      op.type = OpType::kConv2d;
+      op.kind = graph::Kind::kConv;
       s.ifmap_h = col(1), s.ifmap_w = col(2), s.filter_h = col(3), s.filter_w = col(4);
       s.channels = col(5), s.num_filters = col(6), s.stride_h = col(7);
       s.stride_w = f.size() == 9 ? col(8) : s.stride_h;
@@ -101,7 +97,7 @@ Trace read_scalesim_csv(const std::string& path) {
       s.ofmap_w = scalesim_out(s.ifmap_w, s.filter_w, s.stride_w);
     } else {
       // SCALE-Sim's -i gemm conversion: ifmap M x K, a 1 x K filter, one channel, N filters, stride 1.
-      op.type = OpType::kGemm;
+      op.kind = graph::Kind::kGemm;
       int64_t m = col(1), n = col(2), k = col(3);
       s.ifmap_h = m, s.ifmap_w = k, s.filter_h = 1, s.filter_w = k, s.channels = 1, s.num_filters = n;
       s.ofmap_h = m, s.ofmap_w = 1;
@@ -318,7 +314,7 @@ void read_operands(OpReader& r, Op& op) {
 Op read_gemm(OpReader& r) {
   r.check_unknown({"name", "type", "m", "n", "k", "repeat", "a", "b", "prune"});
   Op op;
-  op.type = OpType::kGemm;
+  op.kind = graph::Kind::kGemm;
   int64_t m = r.integer("m", 0, true), n = r.integer("n", 0, true), k = r.integer("k", 0, true);
   op.repeat = r.integer("repeat", 1, false);
   model::LayerShape& s = op.shape;
@@ -332,7 +328,7 @@ Op read_conv2d(OpReader& r) {
   r.check_unknown({"name", "type", "in_h", "in_w", "in_c", "out_c", "kernel_h", "kernel_w", "stride", "stride_h",
                    "stride_w", "pad", "pad_h", "pad_w", "groups", "repeat", "a", "b", "prune"});
   Op op;
-  op.type = OpType::kConv2d;
+  op.kind = graph::Kind::kConv;
   int64_t in_h = r.integer("in_h", 0, true), in_w = r.integer("in_w", 0, true);
   int64_t in_c = r.integer("in_c", 0, true), out_c = r.integer("out_c", 0, true);
   int64_t kh = r.integer("kernel_h", 0, true), kw = r.integer("kernel_w", 0, true);
@@ -363,14 +359,13 @@ Op read_conv2d(OpReader& r) {
 }
 
 // Activation op: `size` elements through the SFU; without `size`, the previous op's output elements.
-template <model::Activation A>
+template <graph::Kind K>
 Op read_activation(OpReader& r) {
   if (r.node["prune"].IsDefined())
     throw_input_error(r.at("prune", r.node["prune"]), "an activation op has no weights to prune");
   r.check_unknown({"name", "type", "size"});
   Op op;
-  op.type = OpType::kActivation;
-  op.activation = A;
+  op.kind = K;
   op.elements = r.integer("size", 0, false);  // 0 = inherit, resolved by the caller
   return op;
 }
@@ -380,10 +375,10 @@ const std::map<std::string, OpParser>& op_parsers() {
   static const std::map<std::string, OpParser> m = {
       {"gemm", read_gemm},
       {"conv2d", read_conv2d},
-      {"tanh", read_activation<model::Activation::kTanh>},
-      {"sigmoid", read_activation<model::Activation::kSigmoid>},
-      {"gelu", read_activation<model::Activation::kGelu>},
-      {"swish", read_activation<model::Activation::kSwish>}};
+      {"tanh", read_activation<graph::Kind::kTanh>},
+      {"sigmoid", read_activation<graph::Kind::kSigmoid>},
+      {"gelu", read_activation<graph::Kind::kGelu>},
+      {"swish", read_activation<graph::Kind::kSwish>}};
   return m;
 }
 
@@ -452,10 +447,10 @@ Trace read_native_yaml(const std::string& path) {
                         "unknown op type \"" + type + "\"" + did_you_mean(type, types) + "; valid: " + join(types));
     OpReader r{path, n, prefix + "(" + name + ")"};
     Op op = it->second(r);
-    if (op.type == OpType::kActivation && op.elements == 0) {
+    if (op.unit() == graph::Unit::kSfu && op.elements == 0) {
       if (t.ops.empty())
         throw_input_error(at, "an activation op needs 'size' (elements) when no op precedes it");
-      op.elements = static_cast<int64_t>(t.ops.back().outputs());
+      op.elements = static_cast<int64_t>(t.ops.back().outputs_count());
     }
     if (op.on_array() && !op.has_tensors() && default_a.present) {
       op.a = default_a;
@@ -484,19 +479,6 @@ Trace read_trace(const std::string& path, const Location& from) {
   if (ext == ".csv") return read_scalesim_csv(path);
   if (ext == ".yaml" || ext == ".yml") return read_native_yaml(path);
   throw_input_error(from, "trace file '" + path + "' must end in .csv (SCALE-Sim topology) or .yaml (lpsim trace)");
-}
-
-void filter_ops(Trace& t, const std::vector<std::string>& names, const Location& where) {
-  if (names.empty()) return;
-  std::vector<std::string> all;
-  for (const auto& op : t.ops) all.push_back(op.name);
-  for (const auto& n : names)
-    if (std::find(all.begin(), all.end(), n) == all.end())
-      throw_input_error(where, "no op named '" + n + "' in " + t.file + did_you_mean(n, all));
-  std::vector<Op> kept;
-  for (const auto& op : t.ops)
-    if (std::find(names.begin(), names.end(), op.name) != names.end()) kept.push_back(op);
-  t.ops = kept;
 }
 
 }  // namespace lpsim::trace

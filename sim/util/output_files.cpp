@@ -39,6 +39,9 @@ void OutputFiles::commit() {
   }
   for (const auto& f : files_) {
     std::string path = (fs::path(dir_) / f.first).string();
+    const fs::path parent = fs::path(path).parent_path();
+    if (!parent.empty()) fs::create_directories(parent, ec);  // e.g. outputs/ of --dump-outputs
+    if (ec) throw std::runtime_error("cannot create output directory " + parent.string() + ": " + ec.message());
     write_tmp(path + ".tmp", f.second);
     staged_.push_back(path + ".tmp");
   }

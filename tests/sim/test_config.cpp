@@ -76,7 +76,7 @@ TEST_CASE("config: each error class names file, line and key path", "[sim][confi
                                     "of 8 bits, fewer than one array row of operands"},
       {"bad_inputs/bad_dataflow.yaml",
        "bad_dataflow.yaml:3: accelerator.array.dataflow: expected one of os, ws, is, got \"sw\""},
-      {"bad_inputs/no_trace_key.yaml", "no_trace_key.yaml: workload.trace: missing required key"},
+      {"bad_inputs/no_trace_key.yaml", "no_trace_key.yaml: workload: give workload.trace (a trace or SCALE-Sim topology) or workload.model"},
       {"bad_inputs/unknown_cfg_key.cfg",
        "unknown_cfg_key.cfg:6: architecture_presets.ArrayWidht: unknown SCALE-Sim key 'ArrayWidht' (did you mean "
        "'ArrayWidth'?)"},

@@ -95,8 +95,8 @@ TEST_CASE("trace: activation ops inherit the previous op output size, tensor spe
   trace::Trace t = trace::read_trace(src("traces/bert_base_s128.yaml"), {});
   const trace::Op& gelu = t.ops[7];
   CHECK(gelu.name == "ffn1_gelu");
-  CHECK(gelu.type == trace::OpType::kActivation);
-  CHECK(gelu.activation == model::Activation::kGelu);
+  CHECK(gelu.unit() == graph::Unit::kSfu);
+  CHECK(gelu.kind == graph::Kind::kGelu);
   CHECK(gelu.elements == 128 * 3072);
   CHECK(gelu.macs() == 0);
   trace::Trace n = trace::read_trace(data("bad_inputs/npy_trace.yaml"), {});

@@ -1,0 +1,92 @@
+#include "driver/workload.h"
+
+#include <fnmatch.h>
+
+#include "io/npy.h"
+#include "onnx/onnx_reader.h"
+#include "pe/tensor_gen.h"
+#include "trace/trace.h"
+
+namespace lpsim::driver {
+
+namespace {
+
+// workload.overrides: the formats/sparsity of every op whose name matches one of an override's names or globs;
+// a later override wins. A name or glob that matches nothing is an error at the override's line.
+void apply_overrides(const cfg::Config& c, graph::Graph& g) {
+  for (const auto& o : c.workload.overrides) {
+    for (const auto& pattern : o.ops) {
+      size_t matched = 0;
+      for (auto& n : g.ops) {
+        if (fnmatch(pattern.c_str(), n.name.c_str(), 0) != 0) continue;
+        ++matched;
+        if (o.pe) n.pe = o.pe;
+        if (o.sparsity) n.sparsity = o.sparsity;
+        n.override_where = o.where;
+      }
+      if (matched == 0) {
+        std::vector<std::string> names;
+        for (const auto& n : g.ops) names.push_back(n.name);
+        throw_input_error(o.where, "no op of " + g.file + " is named '" + pattern + "'" + did_you_mean(pattern, names) +
+                                       " (names and shell globs such as 'layer1.*' match op names)");
+      }
+    }
+  }
+}
+
+}  // namespace
+
+graph::Graph load_workload(const cfg::Config& c) {
+  graph::Graph g;
+  if (!c.workload.model.empty()) {
+    onnx_import::ImportOptions o;
+    o.where = c.loc("workload.model");
+    o.input_shape = c.workload.input_shape;
+    o.input_shape_where = c.loc("workload.input_shape");
+    o.batch = c.workload.batch;
+    o.batch_where = c.loc("workload.batch");
+    if (o.batch == 0 && o.input_shape.empty() && !c.workload.input.empty()) {
+      // The input file's first dimension is the batch (a model with a dynamic batch takes it from there).
+      const io::NpyArray x = io::read_npy_f32(c.workload.input);
+      if (!x.shape.empty()) o.batch = static_cast<int64_t>(x.shape[0]);
+      o.batch_where = c.loc("workload.input");
+    }
+    g = onnx_import::read_onnx(c.workload.model, o);
+  } else {
+    g = trace::read_trace(c.workload.trace, c.loc("workload.trace"));
+  }
+  graph::filter_ops(g, c.workload.layers, c.loc("workload.layers"));
+  apply_overrides(c, g);
+  return g;
+}
+
+std::map<std::string, exec::TensorF> graph_inputs(const cfg::Config& c, const graph::Graph& g) {
+  std::map<std::string, exec::TensorF> in;
+  if (!g.dataflow()) return in;
+  if (!c.workload.input.empty()) {
+    if (g.inputs.size() != 1)
+      throw_input_error(c.loc("workload.input"), g.file + " has " + std::to_string(g.inputs.size()) +
+                                                     " inputs; workload.input gives one");
+    const io::NpyArray x = io::read_npy_f32(c.workload.input);
+    const graph::Shape& want = g.tensors.at(g.inputs[0]).shape;
+    std::vector<size_t> want_u(want.begin(), want.end());
+    if (x.shape != want_u)
+      throw_input_error(c.loc("workload.input"), c.workload.input + " has shape " + io::shape_str(x.shape) +
+                                                     ", but input '" + g.inputs[0] + "' of " + g.file +
+                                                     " has shape " + io::shape_str(want_u));
+    in[g.inputs[0]] = exec::TensorF{want, x.data};
+    return in;
+  }
+  if (c.workload.synthetic == "off") return in;
+  for (size_t i = 0; i < g.inputs.size(); ++i) {
+    const graph::Shape& s = g.tensors.at(g.inputs[i]).shape;
+    model::TensorGenSpec spec;
+    spec.dist = *model::parse_distribution(c.workload.synthetic);
+    spec.scale = c.workload.synthetic_scale;
+    spec.seed = c.run.seed * 1000003ull + i;
+    in[g.inputs[i]] = exec::TensorF{s, model::generate_tensor(spec, 0, static_cast<size_t>(graph::numel(s)))};
+  }
+  return in;
+}
+
+}  // namespace lpsim::driver
