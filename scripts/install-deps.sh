@@ -13,12 +13,15 @@ PKGS=(
   yosys                                    # RTL area of rtl/ktanh.sv (scripts/synth-area.sh and its test)
   python3                                  # /usr/bin/python3 (json) in scripts/synth-area.sh, gen-traces.py
   python3-matplotlib                       # `lpsim report`: trade-off plots (scripts/lpsim-report.py)
+  libonnx-dev libprotobuf-dev              # ONNX model import (sim/onnx): ONNX protobuf classes + protobuf runtime
+  libonnx-testdata                         # ONNX backend node tests run by tests/onnx (ctest label onnx)
   time                                     # GNU time: peak RSS in benchmarks
 )
-# Extra packages used by optional tools; install them with LPSIM_EXTRAS=1
-# (OpenBLAS SGEMM baseline of scripts/bench-gemm.sh; numpy for scripts that write .npy test inputs).
+# Extra packages used by optional tools; install them with LPSIM_EXTRAS=1 (OpenBLAS SGEMM baseline of
+# scripts/bench-gemm.sh; numpy; PyTorch, torchvision and onnx for scripts/gen-onnx-models.py and the torch
+# baselines of scripts/bench-model.sh, about 650 MB).
 if [[ "${LPSIM_EXTRAS:-0}" == 1 ]]; then
-  PKGS+=(libopenblas-dev python3-numpy)
+  PKGS+=(libopenblas-dev python3-numpy python3-torch python3-torchvision python3-onnx)
 fi
 
 missing=()
