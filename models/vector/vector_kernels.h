@@ -26,11 +26,15 @@ struct Unit {  // the simulated vector unit
   float out(double x) const { return f == VectorFormat::kFp32 ? static_cast<float>(x) : vector_out(f, x); }
 };
 
-inline int64_t prod(const Dims& d, size_t from = 0, size_t to = SIZE_MAX) {
+// Product of dims [from, to) (to clipped to the rank).
+inline int64_t prod(const Dims& d, size_t from, size_t to) {
   int64_t n = 1;
-  for (size_t i = from; i < std::min(to, d.size()); ++i) n *= d[i];
+  for (auto it = d.begin() + static_cast<std::ptrdiff_t>(std::min(from, d.size()));
+       it != d.begin() + static_cast<std::ptrdiff_t>(std::min(to, d.size())); ++it)
+    n *= *it;
   return n;
 }
+inline int64_t prod(const Dims& d, size_t from = 0) { return prod(d, from, d.size()); }
 
 // Strides of `in` (right-aligned against an output of rank r) with 0 for broadcast dimensions.
 inline std::vector<int64_t> broadcast_strides(const Dims& in, size_t r) {

@@ -5,7 +5,8 @@ namespace lpsim::cli {
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"run", "simulate a config (YAML or SCALE-Sim .cfg) and report cycles, traffic and accuracy", cmd_run},
-      {"validate", "check a config and its trace; print the fully resolved config", cmd_validate},
+      {"validate", "check a config and its trace or model; print the fully resolved config", cmd_validate},
+      {"import", "write an ONNX model as a native graph trace (YAML) with its weights as .npy", cmd_import},
       {"cosim", "co-verify the verilated K-TanH RTL against its C++ model, bit by bit, with accuracy", cmd_cosim},
       {"quantize", "quantize a float32 tensor to MX/FP8/BF16/INT8/DFP16 bit-true; report SQNR", cmd_quantize},
       {"gemm", "one GEMM through the bit-true PE datapath (MX, FP8/BF16, INT16): accuracy and cycles", cmd_gemm},

@@ -735,11 +735,6 @@ Config load_config(const std::string& path, const std::vector<Override>& overrid
                       c.workload.trace.empty() ? "give workload.trace (a trace or SCALE-Sim topology) or "
                                                  "workload.model (an ONNX model)"
                                                : "workload.trace and workload.model exclude each other: give one");
-  if (!c.workload.trace.empty()) {
-    for (const char* k : {"workload.input", "workload.input_shape", "workload.batch"})
-      if (c.where[k].line > 0 || c.where[k].file == "--set")
-        throw_input_error(c.loc(k), std::string(k).substr(9) + " applies to a workload.model, not to a trace");
-  }
 
   c.custom_formats = custom;
   c.sfu.clock_mhz = c.array.clock_mhz;

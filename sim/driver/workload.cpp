@@ -54,6 +54,16 @@ graph::Graph load_workload(const cfg::Config& c) {
     g = onnx_import::read_onnx(c.workload.model, o);
   } else {
     g = trace::read_trace(c.workload.trace, c.loc("workload.trace"));
+    // A trace fixes its shapes; only a graph trace has inputs to feed.
+    for (const char* k : {"workload.input", "workload.input_shape", "workload.batch"}) {
+      const bool set = std::string(k) == "workload.input" ? !c.workload.input.empty()
+                       : std::string(k) == "workload.batch" ? c.workload.batch != 0
+                                                            : !c.workload.input_shape.empty();
+      if (set && (std::string(k) != "workload.input" || !g.dataflow()))
+        throw_input_error(c.loc(k), std::string(k).substr(9) + " applies to a workload.model" +
+                                        (std::string(k) == "workload.input" ? " or a graph trace" : "") + "; " +
+                                        g.file + " is a " + (g.dataflow() ? "graph trace with fixed shapes" : "trace"));
+    }
   }
   graph::filter_ops(g, c.workload.layers, c.loc("workload.layers"));
   apply_overrides(c, g);

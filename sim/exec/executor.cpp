@@ -584,7 +584,7 @@ void Executor::run(const std::map<std::string, TensorF>& inputs) {
     st.vs_ref.add(r[0].v.data(), s[0].v.data(), s[0].v.size());
     st.outputs += s[0].v.size();
     if (m_.local) {
-      if (from_graph || n.unit() == graph::Unit::kView) {
+      if (from_graph) {
         st.local.add(r[0].v.data(), s[0].v.data(), s[0].v.size());
       } else {
         // The same op fed the reference inputs (rounded to float32, the simulator's tensor type).

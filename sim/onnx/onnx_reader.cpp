@@ -905,7 +905,7 @@ class Importer {
           out = m1->outputs[0];
         }
         Node gelu;
-        gelu.name = m1->name + "_gelu";
+        gelu.name = erf.name + "_gelu";
         gelu.kind = Kind::kGelu;
         gelu.inputs = {x};
         gelu.outputs = {out};

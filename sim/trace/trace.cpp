@@ -1,5 +1,7 @@
 #include "trace/trace.h"
 
+#include "trace/graph_trace.h"
+
 #include "util/text.h"
 #include "util/yaml_describe.h"
 
@@ -389,11 +391,12 @@ Trace read_native_yaml(const std::string& path) {
   } catch (const YAML::ParserException& e) {
     throw InputError(path + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax error: " + e.msg);
   }
+  if (!root.IsMap()) throw InputError(path + ":1: expected a mapping with keys name, description, ops");
+  if (root["inputs"]) return read_graph_trace(path, root);  // a graph trace (lpsim import)
   Trace t;
   t.file = path;
   t.format = "yaml";
   t.name = fs::path(path).stem().string();
-  if (!root.IsMap()) throw InputError(path + ":1: expected a mapping with keys name, description, ops");
   std::vector<std::string> top = {"name", "description", "tensors", "prune", "ops"};
   for (const auto& kv : root) {
     std::string k = kv.first.Scalar();
