@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Writes the small torch-exported ONNX models lpsim's ONNX tests run, with an input and torch's FP32 output for each.
 
-Usage: /usr/bin/python3 scripts/gen-onnx-models.py [OUT_DIR]      (default: tests/data/onnx)
+Usage: /usr/bin/python3 scripts/gen-onnx-models.py [OUT_DIR]      (default: tests/data/onnx; broken models for the
+       bad-input tests go to OUT_DIR/../bad_inputs/onnx)
        /usr/bin/python3 scripts/gen-onnx-models.py --resnet18 OUT.onnx [--batch N]   (benchmark model, not committed)
 
 Every model has random weights from a fixed seed (no pretrained weights exist on this machine); BatchNorm running
@@ -124,6 +125,49 @@ def write_case(out_dir, name, model, x, opset, **kw):
     print(f"{onnx_path}: {os.path.getsize(onnx_path)} bytes, input {tuple(x.shape)}, output {tuple(y.shape)}")
 
 
+def write_one_gemm(out_dir, gen):
+    """One MatMul with a constant weight: lpsim run on it must give lpsim gemm's bits."""
+    a = torch.randn(64, 96, generator=gen)
+    w = torch.randn(96, 48, generator=gen) * 0.2
+
+    class OneGemm(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(w.clone())
+
+        def forward(self, x):
+            return x @ self.w
+
+    write_case(out_dir, "one_gemm", OneGemm(), a, 13)
+    np.save(os.path.join(out_dir, "one_gemm.weight.npy"), w.numpy().astype(np.float32))
+
+
+def write_bad_fixtures(bad_dir):
+    """Hand-built broken models for the bad-input tests (onnx.helper, no torch)."""
+    import onnx
+    from onnx import TensorProto, helper
+    os.makedirs(bad_dir, exist_ok=True)
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 4])
+    w = helper.make_tensor("w", TensorProto.FLOAT, [4, 4], [0.5] * 16)
+
+    def save(name, nodes, inits=(), inputs=(x,), outputs=(y,)):
+        g = helper.make_graph(list(nodes), name, list(inputs), list(outputs), list(inits))
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+        onnx.save(m, os.path.join(bad_dir, name + ".onnx"))
+
+    # Cos is not an operator lpsim runs.
+    save("unsupported_op", [helper.make_node("Cos", ["x"], ["y"], name="the_cos")])
+    # The MatMul reads 'w_missing', which no initializer, input or node provides.
+    save("missing_initializer", [helper.make_node("MatMul", ["x", "w_missing"], ["y"], name="mm")], [w])
+    # Two Relus feed each other.
+    save("cyclic", [helper.make_node("Add", ["x", "b"], ["a"], name="add_a"),
+                    helper.make_node("Relu", ["a"], ["b"], name="relu_b"),
+                    helper.make_node("Identity", ["a"], ["y"], name="out")])
+    # A valid one-MatMul model (for the bad input .npy and override tests).
+    save("tiny_matmul", [helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")], [w])
+
+
 def main(argv):
     torch.set_num_threads(1)
     if argv and argv[0] == "--resnet18":
@@ -156,6 +200,8 @@ def main(argv):
 
     torch.manual_seed(3)
     write_case(out_dir, "tanh_mlp", TanhMlp(), torch.randn(3, 24, generator=gen), 11)
+    write_one_gemm(out_dir, gen)
+    write_bad_fixtures(os.path.join(out_dir, "..", "bad_inputs", "onnx"))
     return 0
 
 

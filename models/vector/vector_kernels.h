@@ -152,10 +152,11 @@ void softmax(const T* x, int64_t outer, int64_t len, int64_t inner, T* out, cons
 }
 
 // LayerNormalization over the trailing `inner` elements: (x - mean) / sqrt(var + eps) * scale + bias, with the
-// biased variance (ONNX LayerNormalization, torch.nn.LayerNorm). scale/bias have `inner` values (or are null).
+// biased variance (ONNX LayerNormalization, torch.nn.LayerNorm). scale/bias have `inner` values (or are null);
+// mean_out / rstd_out (optional, one value per row) receive ONNX's Mean and InvStdDev outputs.
 template <class T, class P>
 void layer_norm(const T* x, int64_t outer, int64_t inner, const double* scale, const double* bias, double eps, T* out,
-                const P& p) {
+                const P& p, T* mean_out = nullptr, T* rstd_out = nullptr) {
   std::vector<double> v(static_cast<size_t>(inner));
   for (int64_t o = 0; o < outer; ++o) {
     double mean = 0;
@@ -164,6 +165,8 @@ void layer_norm(const T* x, int64_t outer, int64_t inner, const double* scale, c
     double var = 0;
     for (int64_t i = 0; i < inner; ++i) var += (v[static_cast<size_t>(i)] - mean) * (v[static_cast<size_t>(i)] - mean);
     const double rstd = 1.0 / std::sqrt(var / static_cast<double>(inner) + eps);
+    if (mean_out) mean_out[o] = p.out(mean);
+    if (rstd_out) rstd_out[o] = p.out(rstd);
     for (int64_t i = 0; i < inner; ++i) {
       double y = (v[static_cast<size_t>(i)] - mean) * rstd;
       if (scale) y *= scale[i];

@@ -222,12 +222,13 @@ std::vector<Tensor<T>> vector_op(const graph::Graph& g, const Node& n, const std
     case Kind::kSub: bin([](double u, double v) { return u - v; }); break;
     case Kind::kMul: bin([](double u, double v) { return u * v; }); break;
     case Kind::kDiv: bin([](double u, double v) { return u / v; }); break;
-    case Kind::kPow: { const double e = a.value; un([e](double u) { return std::pow(u, e); }); break; }
+    case Kind::kPow: bin([](double u, double v) { return std::pow(u, v); }); break;
     case Kind::kSqrt: un([](double u) { return std::sqrt(u); }); break;
     case Kind::kRelu: un([](double u) { return u > 0 ? u : (u == 0 || std::isnan(u) ? u : 0.0); }); break;
     case Kind::kLeakyRelu: { const double al = a.alpha; un([al](double u) { return u >= 0 ? u : al * u; }); break; }
     case Kind::kClip: {
-      const double lo = a.min, hi = a.max;
+      const double lo = in.size() > 1 && in[1].p ? p.in(in[1].p[0]) : a.min;
+      const double hi = in.size() > 2 && in[2].p ? p.in(in[2].p[0]) : a.max;
       un([lo, hi](double u) { return std::isnan(u) ? u : std::min(std::max(u, lo), hi); });
       break;
     }
@@ -276,7 +277,8 @@ std::vector<Tensor<T>> vector_op(const graph::Graph& g, const Node& n, const std
       };
       const std::vector<double> sc = expand(1), bi = expand(2);
       vec::layer_norm(x, nx / inner, inner, sc.empty() ? nullptr : sc.data(), bi.empty() ? nullptr : bi.data(),
-                      a.epsilon, y.v.data(), p);
+                      a.epsilon, y.v.data(), p, outs.size() > 1 ? outs[1].v.data() : nullptr,
+                      outs.size() > 2 ? outs[2].v.data() : nullptr);
       break;
     }
     case Kind::kReduceMean: vec::reduce_mean(x, sx, a.axes, y.v.data(), numel(y.shape), p); break;
@@ -303,7 +305,11 @@ std::vector<Tensor<T>> vector_op(const graph::Graph& g, const Node& n, const std
       }
       break;
     }
-    case Kind::kPad: vec::pad(x, sx, a.pads, a.value, y.v.data(), y.shape, p); break;
+    case Kind::kPad: {
+      const double value = in.size() > 2 && in[2].p ? p.in(in[2].p[0]) : a.value;
+      vec::pad(x, sx, a.pads, value, y.v.data(), y.shape, p);
+      break;
+    }
     default: throw std::logic_error("executor: not a vector op");
   }
   return outs;

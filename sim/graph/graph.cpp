@@ -53,9 +53,9 @@ int64_t mul_checked(int64_t a, int64_t b) {
 
 // Normalised axis in [0, rank) (negative axes count from the end, as in ONNX).
 int64_t norm_axis(const Node& n, int64_t axis, size_t rank, bool allow_end = false) {
-  const int64_t r = static_cast<int64_t>(rank) + (allow_end ? 1 : 0);
-  const int64_t a = axis < 0 ? axis + r : axis;
-  if (a < 0 || a >= r)
+  const int64_t r = static_cast<int64_t>(rank);
+  const int64_t a = axis < 0 ? axis + r : axis;  // negative axes count from the rank (ONNX)
+  if (a < 0 || a >= r + (allow_end ? 1 : 0))
     fail(n, "axis " + std::to_string(axis) + " is out of range for a rank-" + std::to_string(rank) + " tensor");
   return a;
 }
@@ -190,6 +190,11 @@ void infer_node_impl(Graph& g, Node& n) {
     case Kind::kPow:
       out(0, broadcast(n, in_shape(g, n, 0), in_shape(g, n, 1)));
       break;
+    case Kind::kClip:  // min and max: attributes, or scalar tensors (inputs 1 and 2, either may be omitted)
+      for (size_t i = 1; i < n.inputs.size(); ++i)
+        if (has_input(n, i) && numel(in_shape(g, n, i)) != 1) fail(n, "min and max must be scalars");
+      out(0, in_shape(g, n, 0));
+      break;
     case Kind::kTanh:
     case Kind::kSigmoid:
     case Kind::kGelu:
@@ -197,7 +202,6 @@ void infer_node_impl(Graph& g, Node& n) {
     case Kind::kSqrt:
     case Kind::kRelu:
     case Kind::kLeakyRelu:
-    case Kind::kClip:
     case Kind::kErf:
     case Kind::kHardSigmoid:
     case Kind::kHardSwish:
@@ -244,6 +248,12 @@ void infer_node_impl(Graph& g, Node& n) {
             fail(n, "scale/bias " + shape_str(in_shape(g, n, i)) + " do not broadcast to " + shape_str(norm));
       }
       out(0, x);
+      if (n.kind == Kind::kLayerNorm && n.outputs.size() > 1) {  // Mean and InvStdDev: 1 over the normalised dims
+        Shape stat(x.begin(), x.begin() + n.attrs.axis);
+        stat.resize(x.size(), 1);
+        for (size_t i = 1; i < n.outputs.size() && i < 3; ++i)
+          if (!n.outputs[i].empty()) out(i, stat);
+      }
       break;
     }
     case Kind::kReduceMean: {

@@ -105,11 +105,11 @@ Const tensor_values(const onnx::TensorProto& t, const std::string& dir, const st
   } else if (t.has_raw_data()) {
     bytes = &t.raw_data();
   }
-  c.v.resize(static_cast<size_t>(n));
   if (bytes) {
     if (bytes->size() != static_cast<size_t>(n) * elem)
       err("tensor '" + t.name() + "' holds " + std::to_string(bytes->size()) + " bytes of data, expected " +
           std::to_string(static_cast<size_t>(n) * elem) + " for shape " + graph::shape_str(c.shape));
+    c.v.resize(static_cast<size_t>(n));  // only now: the data is there (no allocation from a corrupt shape)
     const char* p = bytes->data();
     for (int64_t i = 0; i < n; ++i, p += elem) {
       double v = 0;
@@ -136,6 +136,7 @@ Const tensor_values(const onnx::TensorProto& t, const std::string& dir, const st
     if (have != n)
       err("tensor '" + t.name() + "' holds " + std::to_string(have) + " values, expected " + std::to_string(n) +
           " for shape " + graph::shape_str(c.shape));
+    c.v.resize(static_cast<size_t>(n));
   };
   switch (dt) {
     case kFloat: need(t.float_data_size()); for (int64_t i = 0; i < n; ++i) c.v[i] = t.float_data(static_cast<int>(i)); break;
@@ -225,14 +226,20 @@ class Importer {
     for (const auto& o : model_.opset_import())
       if (o.domain().empty() || o.domain() == "ai.onnx") opset_ = o.version();
     if (opset_ == 0) err("the model declares no opset of the default ONNX domain");
-    if (opset_ < 7 || opset_ > 18)
-      err("opset " + std::to_string(opset_) + " is outside what lpsim reads (7 to 18; torch.onnx.export writes 7-17)");
+    if (opset_ > 18) err("opset " + std::to_string(opset_) + " is newer than lpsim reads (up to 18)");
   }
 
   void read_initializers() {
     for (const auto& t : model_.graph().initializer()) {
       if (t.name().empty()) err("an initializer has no name");
       consts_[t.name()] = tensor_values(t, dir_, [&](const std::string& w) { err(w); });
+    }
+    for (const auto& [name, t] : opt_.constant_inputs) {
+      Const c;
+      c.shape = t.shape;
+      c.v.assign(t.data.begin(), t.data.end());
+      c.integer = t.integer;
+      consts_[name] = c;
     }
   }
 
@@ -681,12 +688,7 @@ class Importer {
         {"MatMul", Kind::kMatMul}, {"Identity", Kind::kIdentity}};
     if (auto it = simple.find(op); it != simple.end()) {
       nd.kind = it->second;
-      if (op == "Pow") {  // x^c with a constant scalar exponent (what LayerNorm's decomposition uses)
-        const Const& e = konst(n, 1, "exponent");
-        if (e.v.size() != 1) node_err(n, "the exponent must be one constant value");
-        at.value = e.v[0];
-        keep_inputs(1);
-      }
+
     } else if (op == "Cast") {
       const int64_t to = attr_int(n, a, "to", kFloat);
       if (to != kFloat && to != kDouble && to != kFloat16 && to != kBfloat16)
@@ -726,11 +728,13 @@ class Importer {
       if (opset_ < 11) {
         at.min = attr_float(n, a, "min", -INFINITY);
         at.max = attr_float(n, a, "max", INFINITY);
-      } else {
+        keep_inputs(1);
+      } else if ((!has_in(n, 1) || is_const(n.input(1))) && (!has_in(n, 2) || is_const(n.input(2)))) {
+        // Constant bounds (what torch exports for ReLU6) become attributes.
         if (has_in(n, 1)) at.min = konst(n, 1, "min").v.at(0);
         if (has_in(n, 2)) at.max = konst(n, 2, "max").v.at(0);
+        keep_inputs(1);
       }
-      keep_inputs(1);
     } else if (op == "MaxPool" || op == "AveragePool") {
       nd.kind = op == "MaxPool" ? Kind::kMaxPool : Kind::kAvgPool;
       if (attr_int(n, a, "storage_order", 0) != 0) node_err(n, "storage_order 1 is not supported");
@@ -788,10 +792,15 @@ class Importer {
         at.value = attr_float(n, a, "value", 0.0);
       } else {
         at.pads = const_ints(n, 1, "pads");
-        if (has_in(n, 2)) at.value = konst(n, 2, "constant_value").v.at(0);
         if (has_in(n, 3)) node_err(n, "the axes input is not supported");
+        if (has_in(n, 2) && !is_const(n.input(2))) {
+          nd.inputs = {n.input(0), "", n.input(2)};  // the pad value as a scalar tensor
+        } else {
+          if (has_in(n, 2)) at.value = konst(n, 2, "constant_value").v.at(0);
+          keep_inputs(1);
+        }
       }
-      keep_inputs(1);
+      if (opset_ < 11) keep_inputs(1);
     } else if (op == "Softmax") {
       nd.kind = Kind::kSoftmax;
       at.axis = attr_int(n, a, "axis", opset_ >= 13 ? -1 : 1);
@@ -811,7 +820,7 @@ class Importer {
       nd.kind = Kind::kLayerNorm;
       at.axis = attr_int(n, a, "axis", -1);
       at.epsilon = attr_float(n, a, "epsilon", 1e-5);
-      only_first_output();
+      for (int i = 1; i < n.output_size() && i < 3; ++i) nd.outputs.push_back(n.output(i));  // Mean, InvStdDev
     } else if (op == "ReduceMean") {
       nd.kind = Kind::kReduceMean;
       at.axes = attr_ints(n, a, "axes");
@@ -944,11 +953,17 @@ class Importer {
       it = (!live.count(it->first) && !std::count(g_.inputs.begin(), g_.inputs.end(), it->first)) ? g_.tensors.erase(it) : std::next(it);
   }
 
+  // Integer constants feed shape arithmetic only; as data they are an error (lpsim computes float tensors), except
+  // a Pow exponent, whose type ONNX lets differ from the base's.
   void add_constant_tensors() {
     for (const auto& n : g_.ops)
-      for (const auto& in : n.inputs)
-        if (!in.empty() && g_.tensors.count(in) && g_.tensors[in].constant && consts_.count(in) && consts_[in].integer)
-          throw_input_error(n.where, "reads integer tensor '" + in + "' as data; lpsim computes float tensors only");
+      for (size_t i = 0; i < n.inputs.size(); ++i) {
+        const std::string& in = n.inputs[i];
+        if (in.empty() || !g_.tensors.count(in) || !g_.tensors[in].constant || !consts_.count(in) || !consts_[in].integer)
+          continue;
+        if (n.kind == Kind::kPow && i == 1) continue;
+        throw_input_error(n.where, "reads integer tensor '" + in + "' as data; lpsim computes float tensors only");
+      }
   }
 
   std::string path_, dir_;
@@ -977,6 +992,7 @@ LoadedTensor read_tensor_pb(const std::string& path) {
   out.name = t.name();
   out.shape = c.shape;
   out.data.assign(c.v.begin(), c.v.end());
+  out.integer = c.integer;
   return out;
 }
 

@@ -10,6 +10,7 @@
 // Every error is an InputError naming the model file and, where there is one, the node and its op type.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -17,21 +18,26 @@
 
 namespace lpsim::onnx_import {
 
-struct ImportOptions {
-  std::vector<int64_t> input_shape;  // replaces the (single) model input's shape; empty = the model's
-  int64_t batch = 0;                 // fills a dynamic first input dimension (0 = not given)
-  Location where;                    // where the model path was given (config key or --model)
-  Location input_shape_where, batch_where;
-};
-
-graph::Graph read_onnx(const std::string& path, const ImportOptions& opt);
-
 // A TensorProto file (ONNX backend test data: input_0.pb, output_0.pb) as float32 values and its shape.
 struct LoadedTensor {
   std::string name;
   graph::Shape shape;
   std::vector<float> data;
+  bool integer = false;  // the file held an integer type
 };
+
+struct ImportOptions {
+  std::vector<int64_t> input_shape;  // replaces the (single) model input's shape; empty = the model's
+  int64_t batch = 0;                 // fills a dynamic first input dimension (0 = not given)
+  Location where;                    // where the model path was given (config key or --model)
+  Location input_shape_where, batch_where;
+  // Graph inputs whose values are known at import (ONNX's node tests feed shapes and axes as inputs): they are
+  // treated as initializers.
+  std::map<std::string, LoadedTensor> constant_inputs;
+};
+
+graph::Graph read_onnx(const std::string& path, const ImportOptions& opt);
+
 LoadedTensor read_tensor_pb(const std::string& path);
 
 // The ONNX operator types the importer accepts (for README and error messages).

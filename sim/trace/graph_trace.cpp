@@ -37,7 +37,6 @@ const std::map<Kind, std::vector<AttrKey>>& attr_keys() {
       {Kind::kLeakyRelu, {{"alpha", AType::kReal}}},
       {Kind::kHardSigmoid, {{"alpha", AType::kReal}, {"beta", AType::kReal}}},
       {Kind::kClip, {{"min", AType::kReal}, {"max", AType::kReal}}},
-      {Kind::kPow, {{"exponent", AType::kReal}}},
       {Kind::kMaxPool, {{"kernel", AType::kInts}, {"strides", AType::kInts}, {"pads", AType::kInts},
                         {"dilations", AType::kInts}, {"ceil_mode", AType::kBool}}},
       {Kind::kAvgPool, {{"kernel", AType::kInts}, {"strides", AType::kInts}, {"pads", AType::kInts},
@@ -76,7 +75,7 @@ double* real_field(Attrs& a, const std::string& k) {
   if (k == "min") return &a.min;
   if (k == "max") return &a.max;
   if (k == "epsilon") return &a.epsilon;
-  if (k == "exponent" || k == "value") return &a.value;
+  if (k == "value") return &a.value;
   return nullptr;
 }
 bool* bool_field(Attrs& a, const std::string& k) {
