@@ -54,7 +54,8 @@ Cols add_columns(report::Report& r) {
                             true, 0});
   c.stall = r.add_column({"stall_cycles", "stall", "cycles", "cycles the array waited for SRAM prefetch or OFMAP drain",
                           true, 0});
-  c.total = r.add_column({"total_cycles", "total", "cycles", "compute + stall cycles", true, 0});
+  c.total = r.add_column({"total_cycles", "total", "cycles", "compute + stall cycles (+ an array op's vector "
+                          "epilogue)", true, 0});
   c.time = r.add_column({"time_us", "time", "us", "total cycles at the configured clock", true, 2});
   c.cutil = r.add_column({"compute_util_pct", "util", "%",
                           "busy PE-cycles / (PEs x compute cycles), SCALE-Sim's Compute Util", true, 1});
@@ -64,8 +65,8 @@ Cols add_columns(report::Report& r) {
   c.sfu_ops = r.add_column({"sfu_ops", "SFU ops", "count", "activation evaluations on the K-TanH SFU", false, 0});
   c.vec_ops = r.add_column({"vector_ops", "vector ops", "count", "operations on the vector unit (the op itself, or "
                             "an array op's bias/alpha/beta epilogue)", false, 0});
-  c.vec_cycles = r.add_column({"vector_cycles", "vector", "cycles", "vector-unit cycles (included in compute and "
-                               "total cycles)", false, 0});
+  c.vec_cycles = r.add_column({"vector_cycles", "vector", "cycles", "vector-unit cycles: a vector op's compute "
+                               "cycles, or an array op's epilogue (bias, alpha/beta) added to its total", false, 0});
   c.unit = r.add_column({"unit", "unit", "", "where the op runs: array, sfu, vector (unit), view (no work)", false, 0});
   c.formats = r.add_column({"pe_formats", "formats", "", "array ops: activations x weights -> accumulator -> output "
                             "formats (differ per op with workload.overrides)", false, 0});

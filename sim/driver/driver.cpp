@@ -300,9 +300,11 @@ RunResult simulate(const cfg::Config& c, const graph::Graph& g, const std::map<s
     row[k.n] = i64(static_cast<uint64_t>(n.shape.N()));
     row[k.k] = i64(static_cast<uint64_t>(n.shape.K()));
     row[k.sfu_ops] = i64(0);
-    const uint64_t compute = (sp ? sp->compute * mult : lt.compute_cycles * rep) + vec_cycles;
+    // compute and stall are the array's (SCALE-Sim's figures); the vector-unit epilogue (bias, alpha/beta) runs
+    // after the array's last output and adds to the total.
+    const uint64_t compute = sp ? sp->compute * mult : lt.compute_cycles * rep;
     const uint64_t stall = sp ? sp->stall * mult : lt.stall_cycles * rep;
-    const uint64_t total = compute + stall;
+    const uint64_t total = compute + stall + vec_cycles;
     const uint64_t dense_total = lt.total_cycles * rep + vec_cycles;
     const uint64_t macs = lt.macs * rep;
     row[k.folds] = i64(static_cast<uint64_t>(sp ? sp->folds : lt.folds));

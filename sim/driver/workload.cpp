@@ -50,6 +50,7 @@ graph::Graph load_workload(const cfg::Config& c) {
       const io::NpyArray x = io::read_npy_f32(c.workload.input);
       if (!x.shape.empty()) o.batch = static_cast<int64_t>(x.shape[0]);
       o.batch_where = c.loc("workload.input");
+      o.batch_from = c.workload.input;
     }
     g = onnx_import::read_onnx(c.workload.model, o);
   } else {

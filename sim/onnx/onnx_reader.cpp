@@ -192,7 +192,7 @@ class Importer {
       g_.name = fs::path(path_).stem().string();  // torch names every graph "torch_jit": the file says more
     read_initializers();
     read_inputs();
-    for (const auto& n : model_.graph().node()) import_node(n);
+    for (const onnx::NodeProto* n : ordered_nodes()) import_node(*n);
     read_outputs();
     fuse_gelu();
     drop_dead_ops();
@@ -285,16 +285,54 @@ class Importer {
                 std::to_string(std::max<int64_t>(1, opt_.batch)) + ", ...]");
         if (!shape.empty() && dynamic[0]) shape[0] = opt_.batch > 0 ? opt_.batch : 1;
         if (!shape.empty() && !dynamic[0] && opt_.batch > 0 && shape[0] != opt_.batch)
-          throw_input_error(opt_.batch_where, "the model's input '" + in->name() + "' has a fixed batch of " +
-                                                  std::to_string(shape[0]) + "; a batch of " + std::to_string(opt_.batch) +
-                                                  " needs a model exported with a dynamic batch (torch.onnx.export "
-                                                  "dynamic_axes)");
+          throw_input_error(opt_.batch_where,
+                            (opt_.batch_from.empty() ? "a batch of " + std::to_string(opt_.batch)
+                                                     : opt_.batch_from + " has batch " + std::to_string(opt_.batch) +
+                                                           " (its first dimension)") +
+                                ", but input '" + in->name() + "' of " + path_ + " has a fixed batch of " +
+                                std::to_string(shape[0]) + " (a model exported with a dynamic batch, torch.onnx.export "
+                                "dynamic_axes, takes any)");
       }
       for (int64_t d : shape)
         if (d < 1) err("input '" + in->name() + "' has a dimension < 1 in shape " + graph::shape_str(shape));
       g_.inputs.push_back(in->name());
       g_.tensors[in->name()].shape = shape;
     }
+  }
+
+  // The nodes in dependency order (ONNX requires it, exporters keep it; a hand-edited file may not). A node that
+  // reads a tensor nothing provides, or a cycle, is an error naming the node.
+  std::vector<const onnx::NodeProto*> ordered_nodes() const {
+    std::set<std::string> ready;
+    for (const auto& [name, c] : consts_) ready.insert(name);
+    for (const auto& in : g_.inputs) ready.insert(in);
+    std::set<std::string> produced;
+    for (const auto& n : model_.graph().node())
+      for (const auto& o : n.output()) produced.insert(o);
+    std::vector<const onnx::NodeProto*> pending, done;
+    for (const auto& n : model_.graph().node()) {
+      for (const auto& in : n.input())
+        if (!in.empty() && !ready.count(in) && !produced.count(in))
+          node_err(n, "reads tensor '" + in + "', which no node, input or initializer of the model provides");
+      pending.push_back(&n);
+    }
+    while (!pending.empty()) {
+      std::vector<const onnx::NodeProto*> rest;
+      for (const auto* n : pending) {
+        bool ok = true;
+        for (const auto& in : n->input()) ok = ok && (in.empty() || ready.count(in));
+        if (ok) {
+          done.push_back(n);
+          for (const auto& o : n->output()) ready.insert(o);
+        } else {
+          rest.push_back(n);
+        }
+      }
+      if (rest.size() == pending.size())
+        node_err(*rest.front(), "the graph has a cycle through this node (its inputs depend on its own outputs)");
+      pending = std::move(rest);
+    }
+    return done;
   }
 
   void read_outputs() {
@@ -631,12 +669,8 @@ class Importer {
     if (!n.domain().empty() && n.domain() != "ai.onnx")
       node_err(n, "operator of domain '" + n.domain() + "' is not supported (only the default ONNX domain)");
     auto sup = supported().find(op);
-    if (sup == supported().end()) {
-      std::vector<std::string> names;
-      for (const auto& kv : supported()) names.push_back(kv.first);
-      node_err(n, "unsupported operator" + did_you_mean(op, names) + "; README \"ONNX models\" lists the supported "
-                  "operators");
-    }
+    if (sup == supported().end())
+      node_err(n, "unsupported operator; README \"ONNX models\" lists the supported operators");
     AttrMap a;
     for (const auto& at : n.attribute()) {
       if (!sup->second.count(at.name())) node_err(n, "unsupported attribute '" + at.name() + "'");

@@ -29,6 +29,7 @@ struct LoadedTensor {
 struct ImportOptions {
   std::vector<int64_t> input_shape;  // replaces the (single) model input's shape; empty = the model's
   int64_t batch = 0;                 // fills a dynamic first input dimension (0 = not given)
+  std::string batch_from;            // the .npy the batch was read from ("" = a setting), for messages
   Location where;                    // where the model path was given (config key or --model)
   Location input_shape_where, batch_where;
   // Graph inputs whose values are known at import (ONNX's node tests feed shapes and axes as inputs): they are
