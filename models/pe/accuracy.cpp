@@ -20,55 +20,76 @@ using namespace pe_detail;
 
 namespace {
 
-// FP64 GEMM with every output one sequential chain over k (products and sums rounded separately in k order;
-// -ffp-contract=off keeps every clone's bits identical to the plain triple loop). Blocked for the caches: rows in
-// tiles of kRows, columns in panels of kCols, k in slices of kKc; the partial sums carry across k slices in C, so
-// the order of additions per output is still k = 0, 1, 2, ... Non-template so that target_clones applies.
+// FP64 GEMM with every output one sequential chain of fused multiply-adds over k in order (c = fma(a, b, c)), so
+// the bits do not depend on blocking, threads or the CPU's vector width. For float32 operands every product is
+// exact in double, so the result equals the plain multiply-then-add loop. Blocked for the caches: B is packed once
+// into panels of kCols columns; rows go in tiles of kRows, k in slices of kKc whose partial sums carry in C.
 constexpr int64_t kRows = 4, kCols = 16, kKc = 256;
-#define LPSIM_PE_GEMM_FP64(NAME, T)                                                                        \
-  LPSIM_PE_CLONES void NAME(const T* a, const T* b, int64_t n, int64_t k, double* c, int64_t i0, int64_t i1) { \
-    for (int64_t i = i0; i < i1; ++i)                                                                     \
-      for (int64_t j = 0; j < n; ++j) c[i * n + j] = 0.0;                                                 \
-    for (int64_t k0 = 0; k0 < k; k0 += kKc) {                                                             \
-      const int64_t k1 = std::min(k, k0 + kKc);                                                           \
-      for (int64_t j0 = 0; j0 < n; j0 += kCols) {                                                         \
-        const int64_t nj = std::min(kCols, n - j0);                                                       \
-        int64_t i = i0;                                                                                   \
-        for (; i + kRows <= i1 && nj == kCols; i += kRows) {                                              \
-          double acc[kRows][kCols];                                                                       \
-          for (int64_t r = 0; r < kRows; ++r)                                                             \
-            for (int64_t j = 0; j < kCols; ++j) acc[r][j] = c[(i + r) * n + j0 + j];                      \
-          for (int64_t kk = k0; kk < k1; ++kk) {                                                          \
-            const T* br = b + kk * n + j0;                                                                \
-            for (int64_t r = 0; r < kRows; ++r) {                                                         \
-              const double av = static_cast<double>(a[(i + r) * k + kk]);                                 \
-              for (int64_t j = 0; j < kCols; ++j) acc[r][j] += av * static_cast<double>(br[j]);           \
-            }                                                                                             \
-          }                                                                                               \
-          for (int64_t r = 0; r < kRows; ++r)                                                             \
-            for (int64_t j = 0; j < kCols; ++j) c[(i + r) * n + j0 + j] = acc[r][j];                      \
-        }                                                                                                 \
-        for (; i < i1; ++i)                                                                               \
-          for (int64_t kk = k0; kk < k1; ++kk) {                                                          \
-            const double av = static_cast<double>(a[i * k + kk]);                                         \
-            const T* br = b + kk * n + j0;                                                                \
-            for (int64_t j = 0; j < nj; ++j) c[i * n + j0 + j] += av * static_cast<double>(br[j]);        \
-          }                                                                                               \
-      }                                                                                                   \
-    }                                                                                                     \
+
+// One kRows x kCols tile over k slice [0, kc): c (row pitch ldc) += a (row pitch lda) x packed panel bp.
+// Clones with FMA; compiled at -O2 because GCC 12's -O3 loop transformations make this loop 3x slower.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define LPSIM_PE_FMA_CLONES \
+  __attribute__((target_clones("default", "avx2,fma", "arch=x86-64-v4"), optimize("O2")))
+#else
+#define LPSIM_PE_FMA_CLONES
+#endif
+#define LPSIM_PE_FP64_TILE(NAME, TA)                                                                             \
+  LPSIM_PE_FMA_CLONES void NAME(const TA* a, int64_t lda, const double* bp, int64_t kc, double* c, int64_t ldc) {   \
+    double acc[kRows][kCols];                                                                                   \
+    for (int64_t r = 0; r < kRows; ++r)                                                                         \
+      for (int64_t j = 0; j < kCols; ++j) acc[r][j] = c[r * ldc + j];                                           \
+    for (int64_t kk = 0; kk < kc; ++kk) {                                                                       \
+      const double* b = bp + kk * kCols;                                                                        \
+      for (int64_t r = 0; r < kRows; ++r) {                                                                     \
+        const double av = static_cast<double>(a[r * lda + kk]);                                                 \
+        for (int64_t j = 0; j < kCols; ++j) acc[r][j] = __builtin_fma(av, b[j], acc[r][j]);                     \
+      }                                                                                                         \
+    }                                                                                                           \
+    for (int64_t r = 0; r < kRows; ++r)                                                                         \
+      for (int64_t j = 0; j < kCols; ++j) c[r * ldc + j] = acc[r][j];                                           \
   }
-LPSIM_PE_GEMM_FP64(gemm_fp64_rows, float)
-LPSIM_PE_GEMM_FP64(gemm_fp64_rows, double)
-#undef LPSIM_PE_GEMM_FP64
+LPSIM_PE_FP64_TILE(fp64_tile, float)
+LPSIM_PE_FP64_TILE(fp64_tile, double)
+#undef LPSIM_PE_FP64_TILE
 
 template <class T>
 std::vector<double> gemm_fp64(const T* a, const T* b, int64_t m, int64_t n, int64_t k, int threads) {
-  std::vector<double> c(static_cast<size_t>(m * n));
+  std::vector<double> c(static_cast<size_t>(m * n), 0.0);
+  if (m == 0 || n == 0 || k == 0) return c;
+  const int64_t panels = (n + kCols - 1) / kCols;
+  std::vector<double> bp(static_cast<size_t>(panels * k * kCols), 0.0);  // [panel][k][kCols], zero-padded
+  for (int64_t p = 0; p < panels; ++p)
+    for (int64_t kk = 0; kk < k; ++kk)
+      for (int64_t j = 0; j < kCols && p * kCols + j < n; ++j)
+        bp[static_cast<size_t>((p * k + kk) * kCols + j)] = static_cast<double>(b[kk * n + p * kCols + j]);
   // Small GEMMs (depthwise groups, single rows) are not worth a thread each.
   const int t = static_cast<double>(m) * n * k < 2e5 ? 1 : thread_count(threads);
-  num::parallel_for(static_cast<size_t>((m + kRows - 1) / kRows), t, [&](size_t b0, size_t b1) {
-    gemm_fp64_rows(a, b, n, k, c.data(), static_cast<int64_t>(b0) * kRows,
-                   std::min<int64_t>(m, static_cast<int64_t>(b1) * kRows));
+  num::parallel_for(static_cast<size_t>((m + kRows - 1) / kRows), t, [&](size_t t0, size_t t1) {
+    const int64_t i0 = static_cast<int64_t>(t0) * kRows, i1 = std::min<int64_t>(m, static_cast<int64_t>(t1) * kRows);
+    for (int64_t k0 = 0; k0 < k; k0 += kKc) {
+      const int64_t kc = std::min(kKc, k - k0);
+      for (int64_t p = 0; p < panels; ++p) {
+        const double* panel = bp.data() + (p * k + k0) * kCols;
+        const int64_t nj = std::min(kCols, n - p * kCols);
+        for (int64_t i = i0; i < i1; i += kRows) {
+          const int64_t mr = std::min(kRows, i1 - i);
+          double* ct = c.data() + i * n + p * kCols;
+          if (mr == kRows && nj == kCols) {
+            fp64_tile(a + i * k + k0, k, panel, kc, ct, n);
+            continue;
+          }
+          // Partial tile: the same chains, computed per output.
+          for (int64_t r = 0; r < mr; ++r)
+            for (int64_t j = 0; j < nj; ++j) {
+              double acc = ct[r * n + j];
+              for (int64_t kk = 0; kk < kc; ++kk)
+                acc = __builtin_fma(static_cast<double>(a[(i + r) * k + k0 + kk]), panel[kk * kCols + j], acc);
+              ct[r * n + j] = acc;
+            }
+        }
+      }
+    }
   });
   return c;
 }

@@ -281,6 +281,11 @@ const std::vector<KeySpec>& schema() {
                  "worker threads of the bit-true datapath (0 = every core); results never depend on it", {},
                  [](Config& c, const Value& v) { c.run.threads = static_cast<int>(std::min<int64_t>(v.i, 1024)); },
                  [](const Config& c) { return std::to_string(c.run.threads); }});
+    s.push_back({"run.ideal_emulation", Type::kEnum, "auto", "",
+                 "compare each GEMM with the ideal quantize-then-FP64 emulation (sqnr_vs_ideal_db, bit_identical_pct; "
+                 "one more FP64 GEMM per op): auto = on for traces, off for models", {"auto", "on", "off"},
+                 [](Config& c, const Value& v) { c.run.ideal_emulation = v.s; },
+                 [](const Config& c) { return c.run.ideal_emulation; }});
     s.push_back({"run.dump_outputs", Type::kBool, "false", "",
                  "write every graph output of a model as float32 .npy under OUT/outputs/ (--dump-outputs)", {},
                  [](Config& c, const Value& v) { c.run.dump_outputs = v.i != 0; },

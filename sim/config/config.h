@@ -56,6 +56,7 @@ struct RunConfig {
   uint64_t seed = 1;
   int threads = 0;             // worker threads of the bit-true datapath (0 = every core)
   bool dump_outputs = false;   // write every graph output as OUT/outputs/<name>.npy
+  std::string ideal_emulation = "auto";  // auto | on | off: array ops vs the ideal quantize-then-FP64 emulation
 };
 
 struct Config {

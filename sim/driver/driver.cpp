@@ -215,6 +215,7 @@ RunResult simulate(const cfg::Config& c, const graph::Graph& g, const std::map<s
   mach.synthetic = c.workload.synthetic;
   mach.synthetic_scale = c.workload.synthetic_scale;
   mach.sparsity = c.sparsity;
+  mach.ideal = c.run.ideal_emulation == "on" || (c.run.ideal_emulation == "auto" && !g.dataflow());
   exec::Executor ex(g, mach);
   ex.on_gemm = [&](const exec::GemmCall& call) { return sparsity.on_gemm(call); };
   ex.on_op = [&](size_t i) { tick(arrays + i + 1); };

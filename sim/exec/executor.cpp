@@ -114,15 +114,26 @@ int64_t b_source(const GemmGeometry& G, int64_t i, int64_t k, int64_t j) {
   return G.b_off[static_cast<size_t>(i)] + k * G.N + j;
 }
 
-// A (M x K) and B (K x N) of instance `i`, row-major.
+// B (K x N) of instance `i`, row-major.
 template <class T>
-void gemm_operands(const GemmGeometry& G, int64_t i, const T* x, const T* w, std::vector<T>& A, std::vector<T>& B) {
-  A.assign(static_cast<size_t>(G.M * G.K), T(0));
+void gemm_b(const GemmGeometry& G, int64_t i, const T* w, std::vector<T>& B) {
   B.resize(static_cast<size_t>(G.K * G.N));
+  if (G.kind == Kind::kMatMul) {
+    std::copy(w + G.b_off[static_cast<size_t>(i)], w + G.b_off[static_cast<size_t>(i)] + G.K * G.N, B.begin());
+    return;
+  }
+  for (int64_t k = 0; k < G.K; ++k)
+    for (int64_t j = 0; j < G.N; ++j) B[static_cast<size_t>(k * G.N + j)] = w[b_source(G, i, k, j)];
+}
+
+// A (M x K) of instance `i`, row-major (a conv's im2col: row (n, oy, ox), column (ky, kx, c), channel fastest).
+template <class T>
+void gemm_a(const GemmGeometry& G, int64_t i, const T* x, std::vector<T>& A) {
+  A.resize(static_cast<size_t>(G.M * G.K));
   if (G.kind == Kind::kConv) {
+    std::fill(A.begin(), A.end(), T(0));
     const graph::Attrs& a = G.a;
     const int64_t KH = a.kernel[0], KW = a.kernel[1];
-    // im2col: row (n, oy, ox); column (ky, kx, c) with the channel fastest.
     for (int64_t b = 0; b < G.batch; ++b)
       for (int64_t oy = 0; oy < G.OH; ++oy)
         for (int64_t ox = 0; ox < G.OW; ++ox) {
@@ -139,19 +150,14 @@ void gemm_operands(const GemmGeometry& G, int64_t i, const T* x, const T* w, std
             }
           }
         }
-    for (int64_t k = 0; k < G.K; ++k)
-      for (int64_t j = 0; j < G.N; ++j) B[static_cast<size_t>(k * G.N + j)] = w[b_source(G, i, k, j)];
     return;
   }
   if (G.kind == Kind::kGemm) {
     for (int64_t r = 0; r < G.M; ++r)
       for (int64_t k = 0; k < G.K; ++k) A[static_cast<size_t>(r * G.K + k)] = G.a.trans_a ? x[k * G.M + r] : x[r * G.K + k];
-    for (int64_t k = 0; k < G.K; ++k)
-      for (int64_t j = 0; j < G.N; ++j) B[static_cast<size_t>(k * G.N + j)] = w[b_source(G, i, k, j)];
     return;
   }
   std::copy(x + G.a_off[static_cast<size_t>(i)], x + G.a_off[static_cast<size_t>(i)] + G.M * G.K, A.begin());
-  std::copy(w + G.b_off[static_cast<size_t>(i)], w + G.b_off[static_cast<size_t>(i)] + G.K * G.N, B.begin());
 }
 
 // Writes instance i's M x N result into the op's output tensor.
@@ -327,6 +333,29 @@ struct Executor::Impl {
   std::vector<model::ResolvedPe> resolved;          // per node (array ops)
   std::map<std::string, std::vector<float>> pruned;  // constant weights after pruning (by tensor name)
   std::map<std::string, TensorD> const_d;            // constants as double (reference run), cached
+  // Scratch reused across ops and batches (tensors of tens of MB: allocating them afresh costs page faults).
+  std::vector<float> a_buf, b_buf;
+  std::vector<double> a_dbuf, b_dbuf;
+
+  // B of instance i. An array op's constant weight is read from the (pruned) float32 constant; the reference run
+  // converts it to double exactly, so no double copy of the weights is kept.
+  template <class T>
+  const std::vector<T>& weight_matrix(size_t idx, const GemmGeometry& G, int64_t i, const T* w, std::vector<T>& out) {
+    const Node& n = g.ops[idx];
+    if (w) {
+      gemm_b(G, i, w, out);
+    } else {
+      const float* wf = view_f({}, n.inputs[1]).p;
+      out.resize(static_cast<size_t>(G.K * G.N));
+      if (G.kind == Kind::kMatMul) {
+        std::copy(wf + G.b_off[static_cast<size_t>(i)], wf + G.b_off[static_cast<size_t>(i)] + G.K * G.N, out.begin());
+      } else {
+        for (int64_t k = 0; k < G.K; ++k)
+          for (int64_t j = 0; j < G.N; ++j) out[static_cast<size_t>(k * G.N + j)] = static_cast<T>(wf[b_source(G, i, k, j)]);
+      }
+    }
+    return out;
+  }
 
   Impl(const graph::Graph& gr, const Machine& mm, std::vector<NodeStats>& st, std::function<bool(const GemmCall&)>& og)
       : g(gr), m(mm), stats(st), on_gemm(og), resolved(gr.ops.size()) {
@@ -398,9 +427,10 @@ struct Executor::Impl {
     NodeStats& st = stats[idx];
     TensorF y{g.tensors.at(n.outputs[0]).shape, {}};
     y.v.assign(static_cast<size_t>(numel(y.shape)), 0.0f);
-    std::vector<float> A, B;
+    std::vector<float>& A = a_buf;
     for (int64_t i = 0; i < G.instances; ++i) {
-      gemm_operands(G, i, in[0].p, in[1].p, A, B);
+      gemm_a(G, i, in[0].p, A);
+      const std::vector<float>& B = weight_matrix(idx, G, i, in[1].p, b_buf);
       const int th = gemm_threads(G.M, G.N, G.K);
       model::GemmRunOptions opts;
       opts.threads = th;
@@ -408,8 +438,7 @@ struct Executor::Impl {
         const model::QuantizedOperands q = model::quantize_operands(pe, A.data(), B.data(), G.M, G.N, G.K, th);
         if (on_gemm) opts.skip_zero_products = on_gemm(GemmCall{idx, i, G.M, G.N, G.K, &pe, &q});
         model::GemmResult r = model::run_gemm(pe, m.order, A.data(), B.data(), G.M, G.N, G.K, opts);
-        const std::vector<float> ideal = model::ideal_gemm(resolved[idx], q, G.M, G.N, G.K, th);
-        count_ideal(st, ideal, r.c);
+        if (m.ideal) count_ideal(st, model::ideal_gemm(resolved[idx], q, G.M, G.N, G.K, th), r.c);
         add_counters(st.counters, r.counters);
         scatter(G, i, r.c.data(), y.v.data());
       } else {
@@ -426,9 +455,10 @@ struct Executor::Impl {
     const GemmGeometry G = geometry(g, n);
     TensorD y{g.tensors.at(n.outputs[0]).shape, {}};
     y.v.assign(static_cast<size_t>(numel(y.shape)), 0.0);
-    std::vector<double> A, B;
+    std::vector<double>& A = a_dbuf;
     for (int64_t i = 0; i < G.instances; ++i) {
-      gemm_operands(G, i, in[0].p, in[1].p, A, B);
+      gemm_a(G, i, in[0].p, A);
+      const std::vector<double>& B = weight_matrix(idx, G, i, in[1].p, b_dbuf);
       const std::vector<double> c = model::reference_gemm_fp64(A.data(), B.data(), G.M, G.N, G.K,
                                                                gemm_threads(G.M, G.N, G.K));
       scatter(G, i, c.data(), y.v.data());
@@ -576,9 +606,12 @@ void Executor::run(const std::map<std::string, TensorF>& inputs) {
     std::vector<View<float>> in_f;
     std::vector<View<double>> in_d;
     bool from_graph = true;  // every input is a graph input or constant: the local run equals the simulated one
-    for (const auto& name : n.inputs) {
+    for (size_t k = 0; k < n.inputs.size(); ++k) {
+      const std::string& name = n.inputs[k];
       in_f.push_back(im.view_f(env, name));
-      in_d.push_back(im.view_d(ref, name));
+      // An array op's constant weight reaches the reference run through its cached B matrix, not as a double copy.
+      const bool weight = n.on_array() && k == 1 && g_.tensors.at(name).constant;
+      in_d.push_back(weight ? View<double>{in_f.back().shape, nullptr} : im.view_d(ref, name));
       if (!name.empty() && !g_.tensors.at(name).constant &&
           std::find(g_.inputs.begin(), g_.inputs.end(), name) == g_.inputs.end())
         from_graph = false;
@@ -657,12 +690,11 @@ void Executor::run_standalone() {
       if (on_gemm) opts.skip_zero_products = on_gemm(GemmCall{i, 0, M, N, K, &pe, &q});
       model::GemmResult r = model::run_gemm(pe, m_.order, A.data(), B.data(), M, N, K, opts);
       const std::vector<double> ref = model::reference_gemm_fp64(A.data(), B.data(), M, N, K, m_.threads);
-      const std::vector<float> ideal = model::ideal_gemm(im.resolved[i], q, M, N, K, m_.threads);
       st.computed = true;
       st.vs_ref.add(ref.data(), r.c.data(), r.c.size());
       st.local.add(ref.data(), r.c.data(), r.c.size());
       st.outputs += r.c.size();
-      Impl::count_ideal(st, ideal, r.c);
+      if (m_.ideal) Impl::count_ideal(st, model::ideal_gemm(im.resolved[i], q, M, N, K, m_.threads), r.c);
       Impl::add_counters(st.counters, r.counters);
       prev = std::move(r.c);
       prev_ref = ref;

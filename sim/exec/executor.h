@@ -47,6 +47,7 @@ struct Machine {
   std::string synthetic = "off";            // workload.synthetic for standalone ops without tensors
   double synthetic_scale = 1.0;
   bool local = true;                        // compute the per-op "local" error (sqnr_local_db)
+  bool ideal = true;                        // compare array ops with the ideal quantize-then-FP64 emulation
   model::SparsityParams sparsity;           // nm + prune_to_pattern prunes weights before the run
 };
 

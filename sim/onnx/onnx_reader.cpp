@@ -27,8 +27,13 @@ using graph::Shape;
 // float32 weight and for the int64 shape arithmetic torch emits.
 struct Const {
   Shape shape;
-  std::vector<double> v;
+  std::vector<double> v;  // the values (empty while `f` holds them)
+  std::vector<float> f;   // float32 tensors as read (weights): converted to `v` only if an import fold needs them
   bool integer = false;
+  Const& materialize() {
+    if (v.empty() && !f.empty()) v.assign(f.begin(), f.end());
+    return *this;
+  }
 };
 
 int64_t count(const Shape& s) {
@@ -109,6 +114,11 @@ Const tensor_values(const onnx::TensorProto& t, const std::string& dir, const st
     if (bytes->size() != static_cast<size_t>(n) * elem)
       err("tensor '" + t.name() + "' holds " + std::to_string(bytes->size()) + " bytes of data, expected " +
           std::to_string(static_cast<size_t>(n) * elem) + " for shape " + graph::shape_str(c.shape));
+    if (dt == kFloat) {  // weights: kept as float32, no conversion (a ResNet holds tens of MB of them)
+      c.f.resize(static_cast<size_t>(n));
+      std::memcpy(c.f.data(), bytes->data(), bytes->size());
+      return c;
+    }
     c.v.resize(static_cast<size_t>(n));  // only now: the data is there (no allocation from a corrupt shape)
     const char* p = bytes->data();
     for (int64_t i = 0; i < n; ++i, p += elem) {
@@ -139,7 +149,11 @@ Const tensor_values(const onnx::TensorProto& t, const std::string& dir, const st
     c.v.resize(static_cast<size_t>(n));
   };
   switch (dt) {
-    case kFloat: need(t.float_data_size()); for (int64_t i = 0; i < n; ++i) c.v[i] = t.float_data(static_cast<int>(i)); break;
+    case kFloat:
+      need(t.float_data_size());
+      c.v.clear();
+      c.f.assign(t.float_data().begin(), t.float_data().end());
+      break;
     case kDouble: need(t.double_data_size()); for (int64_t i = 0; i < n; ++i) c.v[i] = t.double_data(static_cast<int>(i)); break;
     case kInt64: need(t.int64_data_size()); for (int64_t i = 0; i < n; ++i) c.v[i] = static_cast<double>(t.int64_data(static_cast<int>(i))); break;
     case kUint32: case kUint64: need(t.uint64_data_size()); for (int64_t i = 0; i < n; ++i) c.v[i] = static_cast<double>(t.uint64_data(static_cast<int>(i))); break;
@@ -191,6 +205,7 @@ class Importer {
     if (fs::path(path_).stem().string() != g_.name && model_.graph().name().rfind("torch_jit", 0) == 0)
       g_.name = fs::path(path_).stem().string();  // torch names every graph "torch_jit": the file says more
     read_initializers();
+    model_.mutable_graph()->clear_initializer();  // their values now live in consts_: free the protobuf copy
     read_inputs();
     for (const onnx::NodeProto* n : ordered_nodes()) import_node(*n);
     read_outputs();
@@ -218,9 +233,8 @@ class Importer {
                                         (fs::exists(path_, ec) ? "not a regular file" : "no such file"));
     std::ifstream is(path_, std::ios::binary);
     if (!is) throw_input_error(opt_.where, "cannot read model file '" + path_ + "': permission denied");
-    std::string bytes((std::istreambuf_iterator<char>(is)), std::istreambuf_iterator<char>());
-    if (bytes.empty()) err("the file is empty, not an ONNX model");
-    if (!model_.ParseFromString(bytes))
+    if (fs::file_size(path_, ec) == 0) err("the file is empty, not an ONNX model");
+    if (!model_.ParseFromIstream(&is))
       err("not a valid ONNX model (the protobuf does not parse: truncated or corrupt file?)");
     if (!model_.has_graph() || model_.graph().node_size() == 0) err("the ONNX model has no graph or no nodes");
     for (const auto& o : model_.opset_import())
@@ -383,7 +397,7 @@ class Importer {
     if (it == consts_.end())
       node_err(n, std::string(what) + " ('" + n.input(i) + "') must be a constant (computed from the model's "
                                        "weights and shapes), lpsim cannot take it from data");
-    return it->second;
+    return it->second.materialize();
   }
   std::vector<int64_t> const_ints(const onnx::NodeProto& n, int i, const char* what) const {
     std::vector<int64_t> out;
@@ -604,6 +618,7 @@ class Importer {
       c.integer = false;
       if (const auto* p = find(a, "value")) {
         Const vv = tensor_values(p->t(), dir_, errf);
+        vv.materialize();
         if (vv.v.size() != 1) errf("value must hold one element");
         v = vv.v[0];
         c.integer = vv.integer;
@@ -880,7 +895,8 @@ class Importer {
     graph::Tensor t;
     t.shape = it->second.shape;
     t.constant = true;
-    t.data.assign(it->second.v.begin(), it->second.v.end());
+    if (!it->second.f.empty()) t.data = it->second.f;
+    else t.data.assign(it->second.v.begin(), it->second.v.end());
     g_.tensors[name] = std::move(t);
   }
 
@@ -1005,7 +1021,7 @@ class Importer {
   onnx::ModelProto model_;
   int64_t opset_ = 0;
   Graph g_;
-  std::map<std::string, Const> consts_;
+  mutable std::map<std::string, Const> consts_;  // mutable: values materialise on first use (Const::f -> v)
   std::map<std::string, std::string> extra_outputs_;  // optional outputs lpsim does not compute -> node
 };
 
@@ -1025,6 +1041,7 @@ LoadedTensor read_tensor_pb(const std::string& path) {
   LoadedTensor out;
   out.name = t.name();
   out.shape = c.shape;
+  c.materialize();
   out.data.assign(c.v.begin(), c.v.end());
   out.integer = c.integer;
   return out;
