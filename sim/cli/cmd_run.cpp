@@ -7,6 +7,7 @@
 #include "driver/driver.h"
 #include "driver/workload.h"
 #include "io/npy.h"
+#include "driver/precheck.h"
 #include "util/output_files.h"
 #include "util/progress.h"
 
@@ -36,6 +37,7 @@ Loaded load(const po::variables_map& vm) {
   if (!trace_path.empty() && !model_path.empty()) throw InputError("--trace and --model exclude each other: give one");
   Loaded l{cfg::load_config(vm["config"].as<std::string>(), overrides, trace_path, model_path), {}};
   l.trace = driver::load_workload(l.config);
+  driver::precheck(l.config, l.trace);
   return l;
 }
 

@@ -12,8 +12,9 @@
 #include <set>
 #include <sstream>
 
-#include "sweep/results.h"
+#include "driver/precheck.h"
 #include "driver/workload.h"
+#include "sweep/results.h"
 #include "util/text.h"
 #include "util/yaml_describe.h"
 
@@ -441,12 +442,19 @@ std::vector<std::string> run_args(const Spec& s, const Point& p, const std::stri
 
 namespace {
 
-// Loads one point's config and reads its trace. Returns "" or the loader's message.
-std::string check_point(const Spec& s, const Point& p, std::set<std::string>& traces_seen) {
+// Loads one point's config, reads its workload (each distinct trace or model once) and runs the checks `lpsim run`
+// makes before simulating (driver::precheck). Returns "" or the loader's message.
+std::string check_point(const Spec& s, const Point& p, std::map<std::string, graph::Graph>& graphs) {
   try {
     cfg::Config c = cfg::load_config(s.base, overrides(p), s.trace);
     std::string key = c.workload.trace + "\n" + c.workload.model + "\n" + join(c.workload.layers, "\n");
-    if (traces_seen.insert(key).second || !c.workload.overrides.empty()) driver::load_workload(c);
+    if (!c.workload.overrides.empty()) {  // per-op overrides change the graph: no sharing between points
+      driver::precheck(c, driver::load_workload(c));
+      return "";
+    }
+    auto it = graphs.find(key);
+    if (it == graphs.end()) it = graphs.emplace(key, driver::load_workload(c)).first;
+    driver::precheck(c, it->second);
     return "";
   } catch (const InputError& e) {
     return e.what();
@@ -463,10 +471,10 @@ std::string check_point_isolated(const Spec& s, const Point& p) {
   if (pid < 0) throw std::runtime_error("fork() failed");
   if (pid == 0) {
     ::close(fd[0]);
-    std::set<std::string> seen;
+    std::map<std::string, graph::Graph> graphs;
     std::string msg;
     try {
-      msg = check_point(s, p, seen);
+      msg = check_point(s, p, graphs);
     } catch (const std::exception& e) {
       msg = std::string("internal error: ") + e.what();
     }
@@ -504,11 +512,12 @@ void validate(const Spec& s, const std::vector<size_t>& which) {
   bool isolate = declares_formats(s.base);
   // Build the config schema's lazy tables once here, not again in every child process.
   if (isolate) cfg::schema_reference_markdown();
-  std::set<std::string> traces_seen, seen;
+  std::map<std::string, graph::Graph> graphs;
+  std::set<std::string> seen;
   std::vector<std::string> problems;
   size_t more = 0;
   auto check = [&](const Point& p) {
-    std::string msg = isolate ? check_point_isolated(s, p) : check_point(s, p, traces_seen);
+    std::string msg = isolate ? check_point_isolated(s, p) : check_point(s, p, graphs);
     if (msg.empty()) return;
     // "--set: KEY: problem" names one of the point's overrides: report it at the sweep file line that set it.
     std::string text, dedup = msg;

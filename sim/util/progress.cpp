@@ -2,12 +2,21 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 
 namespace lpsim {
 
+namespace {
+std::atomic<bool> g_silenced{false};
+}
+
+void ProgressBar::silence() { g_silenced = true; }
+
 ProgressBar::ProgressBar(std::string what)
-    : what_(std::move(what)), start_(std::chrono::steady_clock::now()), enabled_(isatty(STDERR_FILENO) == 1) {}
+    : what_(std::move(what)),
+      start_(std::chrono::steady_clock::now()),
+      enabled_(!g_silenced && isatty(STDERR_FILENO) == 1) {}
 
 ProgressBar::~ProgressBar() { finish(); }
 

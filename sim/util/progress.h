@@ -1,5 +1,6 @@
-// A progress bar with ETA on stderr for long runs. Silent when stderr is not a terminal (CI, pipes) and for
-// runs shorter than half a second, so short runs and scripted use stay clean.
+// A progress bar with ETA on stderr for long runs. Silent when stderr is not a terminal (CI, pipes), after
+// ProgressBar::silence() (every command's --quiet) and for runs shorter than half a second, so short runs and
+// scripted use stay clean.
 #pragma once
 #include <chrono>
 #include <cstddef>
@@ -13,6 +14,9 @@ class ProgressBar {
   ~ProgressBar();
   void update(size_t done, size_t total);
   void finish();
+
+  // Every bar made afterwards stays silent (--quiet).
+  static void silence();
 
  private:
   std::string what_;

@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# End-to-end test of `lpsim sweep --emit slurm` on a real, private one-node Slurm (Debian's slurm-wlm 22.05 with
+# munge): installs slurm-wlm and munge when absent, starts munged, slurmctld and slurmd on localhost with a
+# configuration generated in a temporary folder, submits an emitted sweep in two parts (a partial run first, so
+# that sweep-merge must name the missing points, then the rest with the command it suggests), waits with a
+# bounded timeout, merges, and compares results.csv with the same sweep run locally. Stops exactly the daemons it
+# started, by their PIDs, and removes the folder.
+#   usage: scripts/test-slurm.sh LPSIM [SWEEP.yaml]      (ctest label slurm; needs root to install/start daemons)
+# Prints "SKIP: ..." and exits 0 when it cannot run here (not root and the packages are missing).
+set -euo pipefail
+
+LPSIM=$(readlink -f "${1:?usage: test-slurm.sh LPSIM [SWEEP.yaml]}")
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+SWEEP=$(readlink -f "${2:-$SRC/configs/sweeps/format_by_array.yaml}")
+TIMEOUT_S=${LPSIM_SLURM_TIMEOUT:-240}
+
+need=()
+for b in munged slurmctld slurmd sbatch squeue sinfo scancel; do
+  command -v "$b" >/dev/null 2>&1 || PATH="$PATH:/usr/sbin" command -v "$b" >/dev/null 2>&1 || need+=("$b")
+done
+export PATH="$PATH:/usr/sbin"
+if [[ ${#need[@]} -gt 0 ]]; then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "SKIP: Slurm/munge are not installed (${need[*]}) and installing them needs root"
+    exit 0
+  fi
+  echo "installing slurm-wlm and munge (missing: ${need[*]})"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends slurm-wlm munge >/dev/null
+fi
+if [[ $(id -u) -ne 0 ]]; then
+  echo "SKIP: starting slurmd needs root (it launches the tasks as their user)"
+  exit 0
+fi
+
+T=$(mktemp -d /tmp/lpsim-slurm.XXXXXX)
+chmod 755 "$T"
+PIDS=()
+cleanup() {
+  local rc=$?
+  if [[ -n "${JOBS:-}" ]]; then scancel $JOBS 2>/dev/null || true; fi
+  # Stop exactly the daemons started here, newest first, and wait for each.
+  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+    kill "${PIDS[i]}" 2>/dev/null || true
+  done
+  for p in "${PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$p" 2>/dev/null || true
+  done
+  if [[ $rc -ne 0 ]]; then
+    for f in munged.log slurmctld.log slurmd.log; do
+      [[ -f "$T/$f" ]] && { echo "--- $f (last 30 lines)"; tail -n 30 "$T/$f"; }
+    done
+  fi
+  rm -rf "$T"
+  exit $rc
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# Two free TCP ports on localhost for slurmctld and slurmd.
+free_port() {
+  local p
+  for _ in $(seq 100); do
+    p=$((20000 + RANDOM % 20000))
+    if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo $p; return; fi
+  done
+  fail "no free port"
+}
+CTLD_PORT=$(free_port)
+SLURMD_PORT=$(free_port)
+while [[ $SLURMD_PORT == "$CTLD_PORT" ]]; do SLURMD_PORT=$(free_port); done
+
+# 1. munged with a fresh key and its own socket (a system munged, if any, is left alone).
+mkdir -p "$T/munge" "$T/state" "$T/spool"
+chmod 700 "$T/munge"
+head -c 1024 /dev/urandom >"$T/munge/munge.key"
+chmod 400 "$T/munge/munge.key"
+munged -F -f --key-file="$T/munge/munge.key" --socket="$T/munge/munge.socket" --pid-file="$T/munge/munged.pid" \
+  --log-file="$T/munged.log" --seed-file="$T/munge/munged.seed" >>"$T/munged.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 50); do [[ -S "$T/munge/munge.socket" ]] && break; sleep 0.1; done
+[[ -S "$T/munge/munge.socket" ]] || fail "munged did not create its socket"
+
+# 2. A one-node cluster: this machine's CPUs and memory as slurmd detects them, everything under $T.
+NODE=lpsimnode
+HW=$(slurmd -C | head -n 1 | sed -e "s/^NodeName=[^ ]*//")
+cat >"$T/slurm.conf" <<EOF
+ClusterName=lpsimtest
+SlurmctldHost=localhost(127.0.0.1)
+SlurmctldPort=$CTLD_PORT
+SlurmdPort=$SLURMD_PORT
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+CredType=cred/munge
+AuthInfo=socket=$T/munge/munge.socket
+StateSaveLocation=$T/state
+SlurmdSpoolDir=$T/spool
+SlurmctldPidFile=$T/slurmctld.pid
+SlurmdPidFile=$T/slurmd.pid
+SlurmctldLogFile=$T/slurmctld.log
+SlurmdLogFile=$T/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+MpiDefault=none
+ReturnToService=2
+SchedulerType=sched/builtin
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core_Memory
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/none
+JobAcctGatherType=jobacct_gather/none
+MaxArraySize=1001
+NodeName=$NODE NodeAddr=127.0.0.1 NodeHostname=$(hostname -s) $HW State=UNKNOWN
+PartitionName=lpsimq Nodes=$NODE Default=YES MaxTime=INFINITE State=UP
+EOF
+export SLURM_CONF="$T/slurm.conf"
+slurmctld -D -i -f "$SLURM_CONF" >>"$T/slurmctld.out" 2>&1 &
+PIDS+=($!)
+slurmd -D -N "$NODE" -f "$SLURM_CONF" >>"$T/slurmd.out" 2>&1 &
+PIDS+=($!)
+state=""
+for _ in $(seq 120); do
+  state=$(sinfo -h -n "$NODE" -o %T 2>/dev/null || true)
+  [[ "$state" == idle ]] && break
+  sleep 0.5
+done
+[[ "$state" == idle ]] || fail "node $NODE is '$state', not idle, after 60 s"
+echo "slurm: one-node cluster up (slurmctld :$CTLD_PORT, slurmd :$SLURMD_PORT, node $NODE idle)"
+
+# 3. The reference: the same sweep run locally.
+cd "$T"
+"$LPSIM" sweep "$SWEEP" --out local --jobs 2 --quiet >local.txt || fail "local sweep failed: $(cat local.txt)"
+N=$(($(wc -l <local/results.csv) - 1))
+
+# 4. Emit; merging before anything ran lists every point as missing (exit 1).
+"$LPSIM" sweep "$SWEEP" --emit slurm --out cluster --slurm-time 0:10:00 --slurm-mem 400M --slurm-cpus 1 \
+  --slurm-partition lpsimq >emit.txt
+cat emit.txt
+grep -q "^#SBATCH --time=0:10:00$" cluster/sweep.slurm || fail "sweep.slurm lacks --time"
+grep -q "^#SBATCH --mem=400M$" cluster/sweep.slurm || fail "sweep.slurm lacks --mem"
+grep -q "^#SBATCH --cpus-per-task=1$" cluster/sweep.slurm || fail "sweep.slurm lacks --cpus-per-task"
+grep -q "^#SBATCH --partition=lpsimq$" cluster/sweep.slurm || fail "sweep.slurm lacks --partition"
+set +e
+"$LPSIM" sweep-merge cluster >merge0.txt 2>&1
+rc=$?
+set -e
+cat merge0.txt
+[[ $rc -eq 1 ]] || fail "sweep-merge of an empty run exited $rc, expected 1"
+grep -q "0 ok, 0 failed, $N missing" merge0.txt || fail "sweep-merge of an empty run does not list $N missing points"
+
+wait_jobs() {  # wait_jobs JOBID...: until squeue no longer lists them, at most TIMEOUT_S
+  local t0=$SECONDS
+  while [[ -n "$(squeue -h -j "$(echo "$@" | tr ' ' ,)" -o %i 2>/dev/null)" ]]; do
+    ((SECONDS - t0 < TIMEOUT_S)) || { squeue; fail "jobs $* still queued or running after ${TIMEOUT_S} s"; }
+    sleep 1
+  done
+}
+
+# 5. A partial run (the first half of the points) through the emitted wrapper, which creates the log folder.
+rm -rf cluster/logs cluster/points  # as after copying the emitted files elsewhere: submit.sh recreates them
+HALF=$((N / 2))
+t0=$SECONDS
+out=$(bash cluster/submit.sh --array=0-$((HALF - 1)) --parsable)
+JOBS=${out%%;*}
+wait_jobs $JOBS
+set +e
+"$LPSIM" sweep-merge cluster >merge1.txt 2>&1
+rc=$?
+set -e
+cat merge1.txt
+[[ $rc -eq 1 ]] || fail "sweep-merge of a partial run exited $rc, expected 1"
+grep -q "$HALF ok, 0 failed, $((N - HALF)) missing" merge1.txt || fail "partial merge: expected $HALF ok, $((N - HALF)) missing"
+rerun=$(sed -n 's/^re-run them: bash cluster\/submit.sh \(--array=[0-9,-]*\) .*/\1/p' merge1.txt)
+[[ "$rerun" == "--array=$HALF-$((N - 1))" ]] || fail "sweep-merge suggests '$rerun', expected --array=$HALF-$((N - 1))"
+
+# 6. The rest, with the array sweep-merge suggested.
+out=$(bash cluster/submit.sh "$rerun" --parsable)
+JOBS="$JOBS ${out%%;*}"
+wait_jobs $JOBS
+wall=$((SECONDS - t0))
+"$LPSIM" sweep-merge cluster >merge2.txt || { cat merge2.txt; fail "sweep-merge after the full run failed"; }
+cat merge2.txt
+grep -q "$N ok, 0 failed, 0 missing" merge2.txt || fail "full merge: expected $N ok"
+logs=$(ls cluster/logs/slurm-*_*.out | wc -l)
+[[ $logs -eq $N ]] || fail "expected $N task logs in cluster/logs, found $logs"
+grep -l "): ok" cluster/logs/slurm-*_*.out | wc -l | grep -qx "$N" || fail "not every task log reports its point ok"
+
+# 7. Same figures as the local sweep (every column but the wall time).
+/usr/bin/python3 - local/results.csv cluster/results.csv <<'EOF'
+import csv, sys
+a, b = ([r for r in csv.DictReader(open(p, newline=""))] for p in sys.argv[1:3])
+assert len(a) == len(b), "row counts differ: %d vs %d" % (len(a), len(b))
+for ra, rb in zip(a, b):
+    for k in ra:
+        if k != "wall_s" and ra[k] != rb.get(k):
+            sys.exit("point %s, column %s: local %r, slurm %r" % (ra["point"], k, ra[k], rb.get(k)))
+print("results.csv: %d points, every column but wall_s equal to the local sweep" % len(a))
+EOF
+echo "slurm test ok: $N array tasks in two submissions, ${wall} s from first submit to last task"
