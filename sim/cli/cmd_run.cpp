@@ -8,6 +8,7 @@
 #include "driver/workload.h"
 #include "io/npy.h"
 #include "driver/precheck.h"
+#include "report/scalesim_reports.h"
 #include "util/output_files.h"
 #include "util/progress.h"
 
@@ -115,6 +116,9 @@ int cmd_run(const Args& args) {
         if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_' && ch != '.' && ch != '-') ch = '_';
       files.add("outputs/" + file + ".npy", io::npy_f32_bytes(t.v.data(), std::vector<size_t>(t.shape.begin(), t.shape.end())));
     }
+  if (l.config.run.scalesim_reports)
+    for (const auto& [name, text] : report::scalesim_reports(r, l.config.memory))
+      files.add(l.config.run.name + "/" + name, text);
   files.commit();
   if (format == "table") {
     std::cout << "lpsim: " << l.trace.name << " (" << l.trace.ops.size() << " ops) on a " << l.config.array.rows

@@ -1,0 +1,112 @@
+#!/usr/bin/python3
+"""lpsim's SCALE-Sim report files against the SCALE-Sim v2 oracle (tests/data/scalesim/results.csv).
+
+For every (config, topology) pair whose layers are all in the oracle, runs `lpsim run CFG --trace TOPO` (a .cfg
+turns run.scalesim_reports on) and checks OUT/<run_name>/COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv and
+DETAILED_ACCESS_REPORT.csv: the headers exactly as SCALE-Sim v2's simulator.generate_reports() writes them, one row
+per layer, cycles and access counts equal, percentages and SRAM bandwidths equal to 1e-9 relative, DRAM bandwidths
+equal wherever SCALE-Sim moved the operand in one back-to-back burst (its DRAM stop - start + 1 equals the lines
+the words need); with several bursts SCALE-Sim averages over the gaps between them, which lpsim does not schedule
+per cycle (README, "SCALE-Sim report files").
+    scalesim_reports_check.py LPSIM DATA_DIR WORK_DIR
+"""
+import collections
+import csv
+import os
+import subprocess
+import sys
+
+HEADERS = {
+    "COMPUTE_REPORT.csv": "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %,",
+    "BANDWIDTH_REPORT.csv": "LayerID, Avg IFMAP SRAM BW, Avg FILTER SRAM BW, Avg OFMAP SRAM BW, "
+                            "Avg IFMAP DRAM BW, Avg FILTER DRAM BW, Avg OFMAP DRAM BW,",
+    "DETAILED_ACCESS_REPORT.csv": "LayerID, "
+        "SRAM IFMAP Start Cycle, SRAM IFMAP Stop Cycle, SRAM IFMAP Reads, "
+        "SRAM Filter Start Cycle, SRAM Filter Stop Cycle, SRAM Filter Reads, "
+        "SRAM OFMAP Start Cycle, SRAM OFMAP Stop Cycle, SRAM OFMAP Writes, "
+        "DRAM IFMAP Start Cycle, DRAM IFMAP Stop Cycle, DRAM IFMAP Reads, "
+        "DRAM Filter Start Cycle, DRAM Filter Stop Cycle, DRAM Filter Reads, "
+        "DRAM OFMAP Start Cycle, DRAM OFMAP Stop Cycle, DRAM OFMAP Writes,",
+}
+# report file -> [(report column, oracle column, kind)]; kind: int = exact, real = 1e-9 relative,
+# dram = equal when SCALE-Sim's traffic of the operand was one burst (not compared otherwise).
+CHECKS = {
+    "COMPUTE_REPORT.csv": [("Total Cycles", "total_cycles", "int"), ("Stall Cycles", "stall_cycles", "int"),
+                           ("Overall Util %", "overall_util", "real"), ("Mapping Efficiency %", "mapping_eff", "real"),
+                           ("Compute Util %", "compute_util", "real")],
+    "BANDWIDTH_REPORT.csv": [("Avg %s SRAM BW" % o.upper(), "avg_%s_sram_bw" % o, "real") for o in ("ifmap", "filter", "ofmap")]
+                            + [("Avg %s DRAM BW" % o.upper(), "avg_%s_dram_bw" % o, "dram") for o in ("ifmap", "filter", "ofmap")],
+    "DETAILED_ACCESS_REPORT.csv": [("SRAM IFMAP Reads", "sram_ifmap_reads", "int"), ("SRAM Filter Reads", "sram_filter_reads", "int"),
+                                   ("SRAM OFMAP Writes", "sram_ofmap_writes", "int"), ("DRAM IFMAP Reads", "dram_ifmap_reads", "int"),
+                                   ("DRAM Filter Reads", "dram_filter_reads", "int"), ("DRAM OFMAP Writes", "dram_ofmap_writes", "int")],
+}
+
+
+def read_report(path):
+    with open(path, newline="") as f:
+        lines = f.read().splitlines()
+    # As a SCALE-Sim user's script would read it (pandas/csv with skipinitialspace); the trailing comma gives an
+    # empty last field.
+    rows = list(csv.reader(lines, skipinitialspace=True))
+    header = [h for h in rows[0] if h != ""]
+    return lines[0], [dict(zip(header, r)) for r in rows[1:]]
+
+
+def main():
+    lpsim, data, work = sys.argv[1:4]
+    oracle = collections.defaultdict(list)
+    with open(os.path.join(data, "results.csv"), newline="") as f:
+        for r in csv.DictReader(f):
+            oracle[(r["config_name"], r["topology"])].append(r)
+    topo_layers = {}
+    for (cfg, topo), rows in oracle.items():
+        if topo not in topo_layers:
+            out = subprocess.run([lpsim, "validate", os.path.join(data, "configs", cfg + ".cfg"), "--trace",
+                                  os.path.join(data, "topologies", topo + ".csv")], capture_output=True, text=True)
+            topo_layers[topo] = int(out.stdout.split(" ops, ")[0].rsplit("(", 1)[1].split(", ")[-1]) if out.returncode == 0 else -1
+    pairs = sorted(k for k, rows in oracle.items() if len(rows) == topo_layers[k[1]])
+    if len(pairs) < 10:
+        sys.exit("only %d complete (config, topology) pairs in the oracle" % len(pairs))
+    checked = stall_rows = 0
+    dram_cells = {True: 0, False: 0}
+    for cfg, topo in pairs:
+        rows = sorted(oracle[(cfg, topo)], key=lambda r: int(r["layer_id"]))
+        out = os.path.join(work, cfg + "_" + topo)
+        p = subprocess.run([lpsim, "run", os.path.join(data, "configs", cfg + ".cfg"), "--trace",
+                            os.path.join(data, "topologies", topo + ".csv"), "--out", out, "--format", "none"],
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            sys.exit("%s/%s: lpsim run exited %d: %s" % (cfg, topo, p.returncode, p.stderr))
+        for name, header in HEADERS.items():
+            path = os.path.join(out, cfg, name)  # run_name of these .cfg files = their stem
+            first, got = read_report(path)
+            if first != header:
+                sys.exit("%s: header\n  %r\nexpected\n  %r" % (path, first, header))
+            if len(got) != len(rows):
+                sys.exit("%s: %d rows, the oracle has %d layers" % (path, len(got), len(rows)))
+            for g, r in zip(got, rows):
+                if g["LayerID"] != r["layer_id"]:
+                    sys.exit("%s: LayerID %s where the oracle has %s" % (path, g["LayerID"], r["layer_id"]))
+                for col, ocol, kind in CHECKS[name]:
+                    a, b = float(g[col]), float(r[ocol])
+                    where = "%s, layer %s (%s), %s: lpsim %s, SCALE-Sim %s" % (path, r["layer_id"], r["layer"], col, g[col], r[ocol])
+                    if kind == "int" and g[col] != r[ocol]:
+                        sys.exit(where)
+                    burst = True
+                    if kind == "dram":
+                        op = ocol.split("_")[1]
+                        words = int(r["dram_%s_%s" % (op, "writes" if op == "ofmap" else "reads")])
+                        span = int(r["dram_%s_stop" % op]) - int(r["dram_%s_start" % op]) + 1
+                        burst = span == -(-words // int(r["bandwidth"]))
+                        dram_cells[burst] += 1
+                    if (kind == "real" or (kind == "dram" and burst)) and abs(a - b) > 1e-9 * max(1.0, abs(b)):
+                        sys.exit(where)
+                    checked += 1 if burst else 0
+            stall_rows += sum(1 for r in rows if int(r["stall_cycles"]) > 0) if name == "COMPUTE_REPORT.csv" else 0
+    print("scalesim reports ok: %d (config, topology) runs, %d layers (%d with stalls), %d cells equal to SCALE-Sim v2 "
+          "(DRAM bandwidth: %d one-burst cells compared, %d multi-burst cells not)"
+          % (len(pairs), sum(len(oracle[k]) for k in pairs), stall_rows, checked, dram_cells[True], dram_cells[False]))
+
+
+if __name__ == "__main__":
+    main()
