@@ -92,7 +92,7 @@ int cmd_run(const Args& args) {
                      " is a trace without graph outputs");
   if (dump && inputs.empty())
     throw InputError("--dump-outputs / run.dump_outputs needs values: give workload.input or workload.synthetic");
-  ProgressBar bar("simulating " + l.trace.name);
+  ProgressBar bar("run " + l.trace.name);  // steps: timing of each array op, then each op's values
   driver::RunResult res = driver::simulate(l.config, l.trace, inputs, [&](size_t d, size_t t) { bar.update(d, t); });
   bar.finish();
   const report::Report& r = res.report;
