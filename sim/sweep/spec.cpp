@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -79,6 +80,19 @@ Setting setting(const Reader& rd, const std::string& key, const YAML::Node& v, c
 std::string short_key(const std::string& key) {
   auto dot = key.rfind('.');
   return dot == std::string::npos ? key : key.substr(dot + 1);
+}
+
+// A value as a point's label shows it: a file path by its stem ("../../traces/resnet50.yaml" -> "resnet50"), so
+// labels stay short; results.csv keeps the value as written.
+std::string short_value(const std::string& v) {
+  if (v.find('/') == std::string::npos) {
+    static const char* kExt[] = {".yaml", ".yml", ".csv", ".cfg", ".npy", ".onnx", ".json"};
+    bool file = false;
+    for (const char* e : kExt) file = file || (v.size() > std::strlen(e) && v.compare(v.size() - std::strlen(e), std::string::npos, e) == 0);
+    if (!file) return v;
+  }
+  std::string stem = fs::path(v).stem().string();
+  return stem.empty() ? v : stem;
 }
 
 std::vector<std::string> split_keys(const Reader& rd, const YAML::Node& name_node, const std::string& name) {
@@ -262,7 +276,7 @@ void expand(Spec& s) {
           p.columns.emplace_back(k, v.label);
           shorts.push_back(short_key(k));
         }
-        parts.push_back(join(shorts, ",") + "=" + v.label);
+        parts.push_back(join(shorts, ",") + "=" + short_value(v.label));
       }
     }
     p.label = join(parts, " ");
@@ -398,7 +412,7 @@ Spec read_spec(const std::string& path) {
         }
         Setting st = setting(rd, key, kv.second, base + "." + key);
         cells[st.key] = st.text;
-        parts.push_back(short_key(st.key) + "=" + st.text);
+        parts.push_back(short_key(st.key) + "=" + short_value(st.text));
         p.settings.push_back(std::move(st));
       }
       if (p.label.empty()) p.label = join(parts, " ");
