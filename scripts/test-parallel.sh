@@ -11,21 +11,14 @@ LPSIM=$(readlink -f "${1:?usage: test-parallel.sh LPSIM [SWEEP.yaml]}")
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 SWEEP=$(readlink -f "${2:-$SRC/configs/sweeps/format_by_array.yaml}")
 
+# shellcheck source=scripts/test-lib.sh
+source "$SRC/scripts/test-lib.sh"
+ensure_packages "GNU parallel" parallel -- parallel
 # moreutils also ships a `parallel`; GNU parallel identifies itself with --version.
-if ! parallel --version 2>/dev/null | grep -q "GNU parallel"; then
-  if [[ $(id -u) -ne 0 ]]; then
-    echo "SKIP: GNU parallel is not installed and installing it needs root"
-    exit 0
-  fi
-  echo "installing GNU parallel"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends parallel >/dev/null
-fi
+parallel --version 2>/dev/null | grep -q "GNU parallel" || fail "'parallel' is not GNU parallel (moreutils?): apt-get install parallel"
 
 T=$(mktemp -d /tmp/lpsim-parallel.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
 cd "$T"
 
 "$LPSIM" sweep "$SWEEP" --out local --jobs 2 --quiet >local.txt 2>&1 || fail "local sweep failed: $(cat local.txt)"
@@ -41,12 +34,7 @@ parallel --will-cite --jobs 2 --joblog par/logs/parallel.log --halt now,done=$PA
 set -e
 done_jobs=$(($(wc -l <par/logs/parallel.log) - 1))
 ((done_jobs >= PART && done_jobs < N)) || fail "the interrupted run finished $done_jobs jobs, expected $PART..$((N - 1))"
-set +e
-"$LPSIM" sweep-merge par >merge1.txt 2>&1
-rc=$?
-set -e
-cat merge1.txt
-[[ $rc -eq 1 ]] || fail "sweep-merge of a partial run exited $rc, expected 1"
+run_expect 1 merge1.txt "$LPSIM" sweep-merge par
 grep -q " ok, 0 failed, $((N - done_jobs)) missing" merge1.txt || fail "partial merge does not list $((N - done_jobs)) missing points"
 
 # Resume: only the jobs not in the job log run.
@@ -59,14 +47,5 @@ ran=$(grep -c "): ok" resume.txt || true)
 cat merge2.txt
 grep -q "$N ok, 0 failed, 0 missing" merge2.txt || fail "full merge: expected $N ok"
 
-/usr/bin/python3 - local/results.csv par/results.csv <<'PY'
-import csv, sys
-a, b = ([r for r in csv.DictReader(open(p, newline=""))] for p in sys.argv[1:3])
-assert len(a) == len(b), "row counts differ: %d vs %d" % (len(a), len(b))
-for ra, rb in zip(a, b):
-    for k in ra:
-        if k != "wall_s" and ra[k] != rb.get(k):
-            sys.exit("point %s, column %s: local %r, parallel %r" % (ra["point"], k, ra[k], rb.get(k)))
-print("results.csv: %d points, every column but wall_s equal to the local sweep" % len(a))
-PY
+same_results local/results.csv par/results.csv parallel
 echo "parallel test ok: $done_jobs points before the interruption, $((N - done_jobs)) after --resume"

@@ -11,21 +11,13 @@ KEEP=${2:-}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 WIDTH=1400
 
+# shellcheck source=scripts/test-lib.sh
+source "$SRC/scripts/test-lib.sh"
 /usr/bin/python3 -c "import matplotlib" 2>/dev/null || { echo "SKIP: /usr/bin/python3 has no matplotlib"; exit 0; }
-if ! command -v chromium >/dev/null 2>&1; then
-  if [[ $(id -u) -ne 0 ]]; then
-    echo "SKIP: chromium is not installed and installing it needs root"
-    exit 0
-  fi
-  echo "installing chromium"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends chromium >/dev/null
-fi
+ensure_packages "Chromium" chromium -- chromium
 
 T=$(mktemp -d /tmp/lpsim-shot.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
 cd "$T"
 
 "$LPSIM" sweep "$SRC/configs/sweeps/format_by_array.yaml" --out fba --jobs 2 --quiet >/dev/null 2>&1

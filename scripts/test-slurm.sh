@@ -14,21 +14,9 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 SWEEP=$(readlink -f "${2:-$SRC/configs/sweeps/format_by_array.yaml}")
 TIMEOUT_S=${LPSIM_SLURM_TIMEOUT:-240}
 
-need=()
-for b in munged slurmctld slurmd sbatch squeue sinfo scancel; do
-  command -v "$b" >/dev/null 2>&1 || PATH="$PATH:/usr/sbin" command -v "$b" >/dev/null 2>&1 || need+=("$b")
-done
-export PATH="$PATH:/usr/sbin"
-if [[ ${#need[@]} -gt 0 ]]; then
-  if [[ $(id -u) -ne 0 ]]; then
-    echo "SKIP: Slurm/munge are not installed (${need[*]}) and installing them needs root"
-    exit 0
-  fi
-  echo "installing slurm-wlm and munge (missing: ${need[*]})"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends slurm-wlm munge >/dev/null
-fi
+# shellcheck source=scripts/test-lib.sh
+source "$SRC/scripts/test-lib.sh"
+ensure_packages "Slurm with munge" munged slurmctld slurmd sbatch squeue sinfo scancel -- slurm-wlm munge
 if [[ $(id -u) -ne 0 ]]; then
   echo "SKIP: starting slurmd needs root (it launches the tasks as their user)"
   exit 0
@@ -57,8 +45,6 @@ cleanup() {
   exit $rc
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
 # Two free TCP ports on localhost for slurmctld and slurmd.
 free_port() {
   local p
@@ -143,12 +129,7 @@ grep -q "^#SBATCH --time=0:10:00$" cluster/sweep.slurm || fail "sweep.slurm lack
 grep -q "^#SBATCH --mem=400M$" cluster/sweep.slurm || fail "sweep.slurm lacks --mem"
 grep -q "^#SBATCH --cpus-per-task=1$" cluster/sweep.slurm || fail "sweep.slurm lacks --cpus-per-task"
 grep -q "^#SBATCH --partition=lpsimq$" cluster/sweep.slurm || fail "sweep.slurm lacks --partition"
-set +e
-"$LPSIM" sweep-merge cluster >merge0.txt 2>&1
-rc=$?
-set -e
-cat merge0.txt
-[[ $rc -eq 1 ]] || fail "sweep-merge of an empty run exited $rc, expected 1"
+run_expect 1 merge0.txt "$LPSIM" sweep-merge cluster
 grep -q "0 ok, 0 failed, $N missing" merge0.txt || fail "sweep-merge of an empty run does not list $N missing points"
 
 wait_jobs() {  # wait_jobs JOBID...: until squeue no longer lists them, at most TIMEOUT_S
@@ -166,12 +147,7 @@ t0=$SECONDS
 out=$(bash cluster/submit.sh --array=0-$((HALF - 1)) --parsable)
 JOBS=${out%%;*}
 wait_jobs $JOBS
-set +e
-"$LPSIM" sweep-merge cluster >merge1.txt 2>&1
-rc=$?
-set -e
-cat merge1.txt
-[[ $rc -eq 1 ]] || fail "sweep-merge of a partial run exited $rc, expected 1"
+run_expect 1 merge1.txt "$LPSIM" sweep-merge cluster
 grep -q "$HALF ok, 0 failed, $((N - HALF)) missing" merge1.txt || fail "partial merge: expected $HALF ok, $((N - HALF)) missing"
 rerun=$(sed -n 's/^re-run them: bash cluster\/submit.sh \(--array=[0-9,-]*\) .*/\1/p' merge1.txt)
 [[ "$rerun" == "--array=$HALF-$((N - 1))" ]] || fail "sweep-merge suggests '$rerun', expected --array=$HALF-$((N - 1))"
@@ -189,14 +165,5 @@ logs=$(ls cluster/logs/slurm-*_*.out | wc -l)
 grep -l "): ok" cluster/logs/slurm-*_*.out | wc -l | grep -qx "$N" || fail "not every task log reports its point ok"
 
 # 7. Same figures as the local sweep (every column but the wall time).
-/usr/bin/python3 - local/results.csv cluster/results.csv <<'EOF'
-import csv, sys
-a, b = ([r for r in csv.DictReader(open(p, newline=""))] for p in sys.argv[1:3])
-assert len(a) == len(b), "row counts differ: %d vs %d" % (len(a), len(b))
-for ra, rb in zip(a, b):
-    for k in ra:
-        if k != "wall_s" and ra[k] != rb.get(k):
-            sys.exit("point %s, column %s: local %r, slurm %r" % (ra["point"], k, ra[k], rb.get(k)))
-print("results.csv: %d points, every column but wall_s equal to the local sweep" % len(a))
-EOF
+same_results local/results.csv cluster/results.csv slurm
 echo "slurm test ok: $N array tasks in two submissions, ${wall} s from first submit to last task"
