@@ -116,9 +116,14 @@ int cmd_run(const Args& args) {
         if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_' && ch != '.' && ch != '-') ch = '_';
       files.add("outputs/" + file + ".npy", io::npy_f32_bytes(t.v.data(), std::vector<size_t>(t.shape.begin(), t.shape.end())));
     }
-  if (l.config.run.scalesim_reports)
-    for (const auto& [name, text] : report::scalesim_reports(r, l.config.memory))
+  if (l.config.run.scalesim_reports) {
+    // First/last access cycles of each array op (one more pass of its memory model), in report order.
+    std::vector<model::AccessSpans> spans;
+    for (const auto& n : l.trace.ops)
+      if (n.on_array()) spans.push_back(model::access_spans(l.config.array, l.config.memory, n.shape));
+    for (const auto& [name, text] : report::scalesim_reports(r, l.config.memory, spans))
       files.add(l.config.run.name + "/" + name, text);
+  }
   files.commit();
   if (format == "table") {
     std::cout << "lpsim: " << l.trace.name << " (" << l.trace.ops.size() << " ops) on a " << l.config.array.rows

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <sstream>
+#include <stdexcept>
 
 namespace lpsim::report {
 
@@ -56,18 +57,18 @@ int64_t whole(const Value& v) {
   return 0;
 }
 
-// Average DRAM bandwidth in words/cycle as SCALE-Sim reports it: words / (stop - start + 1) over the cycles the
-// operand's DRAM traffic spans. lpsim keeps no per-cycle DRAM schedule, so the span is taken as the lines the
-// words need at the configured bandwidth (ceil(words / bw)); this equals SCALE-Sim whenever the traffic is one
-// back-to-back burst (every stall-free layer of the oracle data) and is an upper bound when prefetches have gaps.
-double dram_bw(double words, double bw_words) {
-  if (words <= 0) return 0.0;
-  return words / std::ceil(words / bw_words);
+// SCALE-Sim's average bandwidth: words over the cycles from the first to the last access, both included.
+double average_bw(int64_t words, int64_t start, int64_t stop) {
+  return words > 0 && stop >= start ? static_cast<double>(words) / static_cast<double>(stop - start + 1) : 0.0;
 }
+
+// A start/stop cell: the cycle, or empty when the operand has no access.
+std::string cycle_cell(bool known, int64_t v) { return known ? std::to_string(v) : std::string(); }
 
 }  // namespace
 
-std::vector<std::pair<std::string, std::string>> scalesim_reports(const Report& r, const model::MemoryParams& mem) {
+std::vector<std::pair<std::string, std::string>> scalesim_reports(const Report& r, const model::MemoryParams& mem,
+                                                                  const std::vector<model::AccessSpans>& spans) {
   const size_t c_total = r.index("total_cycles"), c_stall = r.index("stall_cycles"), c_macs = r.index("macs"),
                c_m = r.index("m"), c_n = r.index("n"), c_k = r.index("k"), c_ou = r.index("overall_util_pct"),
                c_me = r.index("mapping_eff_pct"), c_cu = r.index("compute_util_pct"), c_folds = r.index("folds");
@@ -87,9 +88,12 @@ std::vector<std::pair<std::string, std::string>> scalesim_reports(const Report& 
       << "DRAM Filter Start Cycle, DRAM Filter Stop Cycle, DRAM Filter Reads, "
       << "DRAM OFMAP Start Cycle, DRAM OFMAP Stop Cycle, DRAM OFMAP Writes,\n";
   int64_t id = 0;
+  size_t array_row = 0;
   for (const auto& row : r.rows) {
     // Array ops have folds; SFU and vector-unit ops do not run on the array.
     if (std::holds_alternative<std::monostate>(row[c_folds])) continue;
+    if (array_row >= spans.size()) throw std::invalid_argument("scalesim_reports: fewer access spans than array rows");
+    const model::AccessSpans& sp = spans[array_row++];
     // Report rows sum back-to-back instances (repeat x batches); SCALE-Sim lists each instance as its own layer.
     const int64_t per = whole(row[c_m]) * whole(row[c_n]) * whole(row[c_k]);
     const int64_t rep = std::max<int64_t>(1, per > 0 ? whole(row[c_macs]) / per : 1);
@@ -107,13 +111,14 @@ std::vector<std::pair<std::string, std::string>> scalesim_reports(const Report& 
       for (int o = 0; o < 3; ++o)
         bw << ", " << python_float(total > 0 ? static_cast<double>(sram[o]) / static_cast<double>(total) : 0.0);
       for (int o = 0; o < 3; ++o)
-        bw << ", " << python_float(dram_bw(static_cast<double>(dram_words[o]), mem.dram_bw_words(o)));
+        bw << ", " << python_float(average_bw(dram_words[o], sp.dram_start[o], sp.dram_stop[o]));
       bw << ",\n";
-      // Start/stop cycles of the accesses are not modelled (lpsim counts accesses per fold, not per cycle): those
-      // cells are empty, the counts are SCALE-Sim's.
       det << id;
-      for (int o = 0; o < 3; ++o) det << ", , , " << sram[o];
-      for (int o = 0; o < 3; ++o) det << ", , , " << dram_words[o];
+      for (int o = 0; o < 3; ++o)
+        det << ", " << cycle_cell(sp.sram_known[o], sp.sram_start[o]) << ", "
+            << cycle_cell(sp.sram_known[o], sp.sram_stop[o]) << ", " << sram[o];
+      for (int o = 0; o < 3; ++o)
+        det << ", " << sp.dram_start[o] << ", " << sp.dram_stop[o] << ", " << dram_words[o];
       det << ",\n";
     }
   }

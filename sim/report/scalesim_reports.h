@@ -13,14 +13,18 @@
 #include <utility>
 #include <vector>
 
+#include "array/access_spans.h"
 #include "array/timing.h"
 #include "report/report.h"
 
 namespace lpsim::report {
 
-// {file name, content} of the three files, from the rows of a run's report and its memory parameters (word
-// size and DRAM bandwidth per operand convert bytes to SCALE-Sim's words).
-std::vector<std::pair<std::string, std::string>> scalesim_reports(const Report& r, const model::MemoryParams& mem);
+// {file name, content} of the three files, from the rows of a run's report, its memory parameters (word size per
+// operand converts bytes to SCALE-Sim's words) and the access spans of each array op in report order
+// (model::access_spans: the start/stop cycles of DETAILED_ACCESS_REPORT.csv and the spans the average DRAM
+// bandwidths divide by). Throws std::invalid_argument if spans does not have one entry per array row.
+std::vector<std::pair<std::string, std::string>> scalesim_reports(const Report& r, const model::MemoryParams& mem,
+                                                                  const std::vector<model::AccessSpans>& spans);
 
 // Python's str() of a float (shortest round-trip digits, ".0" on integers, exponent form outside [1e-4, 1e16)).
 std::string python_float(double v);
