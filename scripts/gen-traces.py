@@ -448,6 +448,13 @@ ops:
 
 
 def main(argv):
+    for a in argv[1:]:
+        if a in ("-h", "--help"):
+            print(__doc__.strip())
+            return 0
+        if a != "--check":
+            print("error: gen-traces.py: unknown argument '%s' (usage: gen-traces.py [--check])" % a, file=sys.stderr)
+            return 2
     check = "--check" in argv[1:]
     files, summary = build()
     stale = []
@@ -477,4 +484,8 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    try:
+        sys.exit(main(sys.argv))
+    except OSError as e:  # one line, never a traceback (an unwritable traces/ folder, a full disk)
+        print("error: gen-traces.py: %s: %s" % (e.filename or TRACES, e.strerror), file=sys.stderr)
+        sys.exit(2)

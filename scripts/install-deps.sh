@@ -16,6 +16,9 @@ PKGS=(
   libonnx-dev libprotobuf-dev              # ONNX model import (sim/onnx): ONNX protobuf classes + protobuf runtime
   libonnx-testdata                         # ONNX backend node tests run by tests/onnx (ctest label onnx)
   time                                     # GNU time: peak RSS in benchmarks
+  slurm-wlm munge                          # a private one-node Slurm for the --emit slurm test (scripts/test-slurm.sh)
+  parallel                                 # GNU parallel for the --emit parallel test (scripts/test-parallel.sh)
+  chromium                                 # headless screenshot of the report page (scripts/test-report-screenshot.sh)
 )
 # Extra packages used by optional tools; install them with LPSIM_EXTRAS=1 (OpenBLAS SGEMM baseline of
 # scripts/bench-gemm.sh; numpy; PyTorch, torchvision and onnx for scripts/gen-onnx-models.py and the torch

@@ -1,18 +1,15 @@
 // Accuracy of one GEMM: against FP64 on the unquantized inputs and against the ideal quantize-then-GEMM
 // emulation (what format emulators such as microxcaling compute: quantized operands, wide dot products).
-#include <cmath>
 #include <algorithm>
+#include <atomic>
+#include <cmath>
 #include <cstring>
+#include <functional>
+#include <thread>
 
 #include "numerics/parallel.h"
 #include "pe/engine.h"
 #include "pe/quantize.h"
-
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define LPSIM_PE_CLONES __attribute__((target_clones("default", "avx2", "arch=x86-64-v4")))
-#else
-#define LPSIM_PE_CLONES
-#endif
 
 namespace lpsim::model {
 
@@ -53,8 +50,10 @@ LPSIM_PE_FP64_TILE(fp64_tile, float)
 LPSIM_PE_FP64_TILE(fp64_tile, double)
 #undef LPSIM_PE_FP64_TILE
 
+// progress(share of rows done) is called from the calling thread only (it runs the first range of rows).
 template <class T>
-std::vector<double> gemm_fp64(const T* a, const T* b, int64_t m, int64_t n, int64_t k, int threads) {
+std::vector<double> gemm_fp64(const T* a, const T* b, int64_t m, int64_t n, int64_t k, int threads,
+                              const std::function<void(double)>& progress = {}) {
   std::vector<double> c(static_cast<size_t>(m * n), 0.0);
   if (m == 0 || n == 0 || k == 0) return c;
   const int64_t panels = (n + kCols - 1) / kCols;
@@ -63,10 +62,8 @@ std::vector<double> gemm_fp64(const T* a, const T* b, int64_t m, int64_t n, int6
     for (int64_t kk = 0; kk < k; ++kk)
       for (int64_t j = 0; j < kCols && p * kCols + j < n; ++j)
         bp[static_cast<size_t>((p * k + kk) * kCols + j)] = static_cast<double>(b[kk * n + p * kCols + j]);
-  // Small GEMMs (depthwise groups, single rows) are not worth a thread each.
-  const int t = static_cast<double>(m) * n * k < 2e5 ? 1 : thread_count(threads);
-  num::parallel_for(static_cast<size_t>((m + kRows - 1) / kRows), t, [&](size_t t0, size_t t1) {
-    const int64_t i0 = static_cast<int64_t>(t0) * kRows, i1 = std::min<int64_t>(m, static_cast<int64_t>(t1) * kRows);
+  // Rows [i0, i1): every k slice, every panel, every row tile.
+  auto rows = [&](int64_t i0, int64_t i1) {
     for (int64_t k0 = 0; k0 < k; k0 += kKc) {
       const int64_t kc = std::min(kKc, k - k0);
       for (int64_t p = 0; p < panels; ++p) {
@@ -90,6 +87,23 @@ std::vector<double> gemm_fp64(const T* a, const T* b, int64_t m, int64_t n, int6
         }
       }
     }
+  };
+  // Small GEMMs (depthwise groups, single rows) are not worth a thread each.
+  const int t = static_cast<double>(m) * n * k < 2e5 ? 1 : thread_count(threads);
+  const size_t blocks = static_cast<size_t>((m + kRows - 1) / kRows);
+  std::atomic<size_t> done{0};
+  const std::thread::id caller = std::this_thread::get_id();
+  num::parallel_for(blocks, t, [&](size_t b0, size_t b1) {
+    // With a progress callback each thread's row blocks run in 16 slices, so that the caller's thread can report
+    // between them; rows are independent and every output keeps its k-order chain: the same bits.
+    const size_t slice = progress ? std::max<size_t>(1, (b1 - b0) / 16) : std::max<size_t>(1, b1 - b0);
+    for (size_t s0 = b0; s0 < b1; s0 += slice) {
+      const size_t s1 = std::min(b1, s0 + slice);
+      rows(static_cast<int64_t>(s0) * kRows, std::min<int64_t>(m, static_cast<int64_t>(s1) * kRows));
+      if (!progress) continue;
+      done += s1 - s0;
+      if (std::this_thread::get_id() == caller) progress(static_cast<double>(done) / static_cast<double>(blocks));
+    }
   });
   return c;
 }
@@ -107,8 +121,8 @@ std::vector<double> reference_gemm_fp64(const double* a, const double* b, int64_
 }
 
 std::vector<float> ideal_gemm(const ResolvedPe& r, const QuantizedOperands& q, int64_t m, int64_t n, int64_t k,
-                              int threads) {
-  const std::vector<double> sum = gemm_fp64(q.a.data(), q.b.data(), m, n, k, threads);
+                              int threads, const std::function<void(double)>& progress) {
+  const std::vector<double> sum = gemm_fp64(q.a.data(), q.b.data(), m, n, k, threads, progress);
   OutputStage o;
   o.out = FormatRounder{r.out, r.out == num::kFP32};
   std::vector<float> c(sum.size());
@@ -130,15 +144,22 @@ ErrorSummary error_summary(const double* ref, const float* result, size_t n) {
 }
 
 GemmAccuracy gemm_accuracy(const PeParams& p, const float* a, const float* b, int64_t m, int64_t n, int64_t k,
-                           const GemmResult& result, int threads) {
-  return gemm_accuracy(p, a, b, m, n, k, quantize_operands(p, a, b, m, n, k, threads), result, threads);
+                           const GemmResult& result, int threads, const std::function<void(double)>& progress) {
+  return gemm_accuracy(p, a, b, m, n, k, quantize_operands(p, a, b, m, n, k, threads), result, threads, progress);
 }
 
 GemmAccuracy gemm_accuracy(const PeParams& p, const float* a, const float* b, int64_t m, int64_t n, int64_t k,
-                           const QuantizedOperands& q, const GemmResult& result, int threads) {
+                           const QuantizedOperands& q, const GemmResult& result, int threads,
+                           const std::function<void(double)>& progress) {
   const ResolvedPe r = resolve(p);
-  const std::vector<double> ref = reference_gemm_fp64(a, b, m, n, k, threads);
-  const std::vector<float> ideal = ideal_gemm(r, q, m, n, k, threads);
+  // Two FP64 GEMMs of equal cost: the first half of the progress, then the second.
+  std::function<void(double)> first, second;
+  if (progress) {
+    first = [&](double f) { progress(0.5 * f); };
+    second = [&](double f) { progress(0.5 + 0.5 * f); };
+  }
+  const std::vector<double> ref = gemm_fp64(a, b, m, n, k, threads, first);
+  const std::vector<float> ideal = ideal_gemm(r, q, m, n, k, threads, second);
   GemmAccuracy acc;
   acc.outputs = static_cast<uint64_t>(m * n);
   acc.counters = result.counters;

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <thread>
 
@@ -361,12 +362,23 @@ void pack_int(const QuantOperand& qa, const QuantOperand& qb, int threads, IntPa
 // Runs kernel(t0, t1, &overflows, &skip_counts) over all tiles on `threads` threads; returns the overflow count
 // and adds the skip counts (zero for the dense kernels) to *counters.
 template <class Kernel>
-uint64_t run_tiles(int64_t tiles, int threads, GemmCounters* counters, Kernel&& kernel) {
+uint64_t run_tiles(int64_t tiles, int threads, GemmCounters* counters, const std::function<void(double)>& progress,
+                   Kernel&& kernel) {
   std::atomic<uint64_t> total{0}, zero{0}, skipped{0}, steps{0};
+  std::atomic<int64_t> done{0};
+  const std::thread::id caller = std::this_thread::get_id();
   num::parallel_for(static_cast<size_t>(tiles), threads, [&](size_t t0, size_t t1) {
     uint64_t ovf = 0;
     SkipCounts sk;
-    kernel(static_cast<int64_t>(t0), static_cast<int64_t>(t1), &ovf, &sk);
+    // With a progress callback each thread's range runs in slices (the kernels add to ovf and sk), so the
+    // caller's thread can report between them.
+    const size_t slice = progress ? std::max<size_t>(1, (t1 - t0) / 64) : std::max<size_t>(1, t1 - t0);
+    for (size_t s0 = t0; s0 < t1; s0 += slice) {
+      const size_t s1 = std::min(t1, s0 + slice);
+      kernel(static_cast<int64_t>(s0), static_cast<int64_t>(s1), &ovf, &sk);
+      done += static_cast<int64_t>(s1 - s0);
+      if (progress && std::this_thread::get_id() == caller) progress(static_cast<double>(done) / static_cast<double>(tiles));
+    }
     total += ovf;
     zero += sk.zero_products;
     skipped += sk.macs_skipped;
@@ -419,7 +431,7 @@ GemmResult run_gemm(const PeParams& params, const GemmOrder& order, const float*
     const bool vec = fast && p.exact_double;
     const int64_t tiles = (p.mp / kMxMR) * (p.np / kMxNR);
     res.counters.acc_overflows =
-        run_tiles(tiles, threads, &res.counters, [&](int64_t t0, int64_t t1, uint64_t* o, SkipCounts* sk) {
+        run_tiles(tiles, threads, &res.counters, run.progress, [&](int64_t t0, int64_t t1, uint64_t* o, SkipCounts* sk) {
           if (skip) return mx_tiles_skip(j, t0, t1, o, sk);
           vec ? mx_tiles_avx512(j, t0, t1, o) : mx_tiles_portable(j, t0, t1, o);
         });
@@ -430,7 +442,7 @@ GemmResult run_gemm(const PeParams& params, const GemmOrder& order, const float*
     const bool vec = fast && acc.fp32;
     const int64_t tiles = (p.mp / kFpMR) * (p.np / kFpNR);
     res.counters.acc_overflows =
-        run_tiles(tiles, threads, &res.counters, [&](int64_t t0, int64_t t1, uint64_t* o, SkipCounts* sk) {
+        run_tiles(tiles, threads, &res.counters, run.progress, [&](int64_t t0, int64_t t1, uint64_t* o, SkipCounts* sk) {
           if (skip) return fp_tiles_skip(j, t0, t1, o, sk);
           vec ? fp_tiles_avx512(j, t0, t1, o) : fp_tiles_portable(j, t0, t1, o);
         });
@@ -440,7 +452,7 @@ GemmResult run_gemm(const PeParams& params, const GemmOrder& order, const float*
     IntJob j{&p, r.params.int32_policy, rows, r.params.spill_interval, out, res.c.data()};
     const int64_t tiles = (p.mp / kIntMR) * (p.np / kIntNR);
     res.counters.acc_overflows =
-        run_tiles(tiles, threads, &res.counters, [&](int64_t t0, int64_t t1, uint64_t* o, SkipCounts* sk) {
+        run_tiles(tiles, threads, &res.counters, run.progress, [&](int64_t t0, int64_t t1, uint64_t* o, SkipCounts* sk) {
           if (skip) return int_tiles_skip(j, t0, t1, o, sk);
           fast ? int_tiles_avx512(j, t0, t1, o) : int_tiles_portable(j, t0, t1, o);
         });

@@ -12,6 +12,7 @@
 // columns, SRAM sizes, threads or the CPU's vector width.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -135,6 +136,9 @@ struct GemmRunOptions {
   // Sparse PE: skip the MAC work of every product with a zero operand (portable kernels), counted in
   // GemmCounters; outputs keep exactly the dense bits, sign of zero included (README.md, "Zero skipping").
   bool skip_zero_products = false;
+  // Called on the calling thread with the share of output tiles done (0..1), about 64 times per run; tiles are
+  // independent, so reporting changes no bit. For progress bars of long GEMMs.
+  std::function<void(double)> progress;
 };
 
 // A: M x K row-major, B: K x N row-major (float32). Throws PeParamError for bad params, std::invalid_argument for
@@ -161,7 +165,7 @@ std::vector<double> reference_gemm_fp64(const double* a, const double* b, int64_
 // What a format emulator computes: quantized operands, products summed in FP64 (k order), times descale, rounded
 // once to FP32 and then to the output format.
 std::vector<float> ideal_gemm(const ResolvedPe& r, const QuantizedOperands& q, int64_t m, int64_t n, int64_t k,
-                              int threads = 0);
+                              int threads = 0, const std::function<void(double)>& progress = {});
 
 struct ErrorSummary {
   num::ErrorMetrics metrics;     // SQNR, max/mean abs error, max rel error, NaN/Inf counts
@@ -179,10 +183,12 @@ struct GemmAccuracy {
   GemmCounters counters;                // from the GemmResult
 };
 GemmAccuracy gemm_accuracy(const PeParams& p, const float* a, const float* b, int64_t m, int64_t n, int64_t k,
-                           const GemmResult& result, int threads = 0);
+                           const GemmResult& result, int threads = 0,
+                           const std::function<void(double)>& progress = {});  // share of the two FP64 GEMMs done
 // The same with the operands already quantized (q = quantize_operands(p, a, b, m, n, k)), for callers that need
 // them too (the run driver's sparsity analysis).
 GemmAccuracy gemm_accuracy(const PeParams& p, const float* a, const float* b, int64_t m, int64_t n, int64_t k,
-                           const QuantizedOperands& q, const GemmResult& result, int threads = 0);
+                           const QuantizedOperands& q, const GemmResult& result, int threads = 0,
+                           const std::function<void(double)>& progress = {});
 
 }  // namespace lpsim::model

@@ -17,6 +17,7 @@
 #include "numerics/scaled.h"
 #include "util/error.h"
 #include "util/output_files.h"
+#include "util/progress.h"
 
 namespace lpsim::cli {
 
@@ -175,7 +176,17 @@ int cmd_quantize(const Args& args) {
     if (codes_path == out_path) bad_option("--codes", "must differ from --out");
   }
 
-  // 2. Read the input.
+  // 2. Read the input. Stage weights: relative times per element measured once on 64 Mi values (8192 x 8192).
+  const bool want_codes = vm.count("codes") > 0;
+  std::error_code size_ec;
+  const double n_est = static_cast<double>(std::filesystem::file_size(in_path, size_ec)) / (in_ext == ".npy" ? 4 : 10);
+  StagedProgress progress("quantize", {{"reading " + in_path, in_ext == ".npy" ? 1.0 * n_est : 8.0 * n_est},
+                                       {"quantizing", 0.4 * n_est},
+                                       {"formatting codes", want_codes ? 4.0 * n_est : 0.0},
+                                       {"formatting " + out_path, out_ext == ".npy" ? 0.3 * n_est : 7.0 * n_est},
+                                       {"writing", ((out_ext == ".npy" ? 0.5 : 1.5) + (want_codes ? 2.0 : 0.0)) * n_est},
+                                       {"error metrics", 0.3 * n_est}});
+  progress.start(0);
   io::NpyArray in;
   if (in_ext == ".npy") {
     in = io::read_npy_f32(in_path);
@@ -196,12 +207,16 @@ int cmd_quantize(const Args& args) {
   ro.rounding = *rounding;
   ro.overflow = *overflow;
   ro.random_bits = random_bits;
-  const bool want_codes = vm.count("codes") > 0;
   Result res;
   std::ostringstream summary;
   std::ostringstream codes;
 
   // 3. Quantize.
+  progress.start(1);
+  // Codes are formatted element by element: the bar moves every 2^20 of them.
+  auto codes_progress = [&](size_t i) {
+    if ((i & 0xfffff) == 0) progress.within(static_cast<double>(i) / static_cast<double>(n));
+  };
   switch (fe->family) {
     case Family::kMx: {
       num::MxOptions mo;
@@ -230,11 +245,13 @@ int cmd_quantize(const Args& args) {
               << (mo.axis == 1 ? "rows" : "columns") << ", scale rule " << num::to_string(mo.scale_rule)
               << ", " << nan_blocks << " with a NaN scale\n";
       if (want_codes) {
+        progress.start(2);
         codes << "index,code,block,shared_exp,scale_code\n";
         const int bits = mo.element.width();
         for (size_t r = 0; r < rows; ++r) {
           for (size_t c = 0; c < cols; ++c) {
             const size_t i = r * cols + c;
+            codes_progress(i);
             const size_t b = t.scale_index(r, c);
             const auto x = num::e8m0_exponent(t.scales[b]);
             codes << i << ',' << hex_code(t.codes[i], bits) << ',' << b << ',' << (x ? std::to_string(*x) : "nan")
@@ -256,9 +273,11 @@ int cmd_quantize(const Args& args) {
                 << "; values are encoded as x * scale)\n";
       }
       if (want_codes) {
+        progress.start(2);
         codes << (fe->family == Family::kScaled ? "index,code,scale\n" : "index,code\n");
         const std::string scale = io::format_float(t.scale);
         for (size_t i = 0; i < n; ++i) {
+          codes_progress(i);
           codes << i << ',' << hex_code(t.codes[i], f.width());
           if (fe->family == Family::kScaled) codes << ',' << scale;
           codes << '\n';
@@ -273,8 +292,10 @@ int cmd_quantize(const Args& args) {
       summary << "shared exponent   " << t.exponent << " (value = int16 * 2^" << t.exponent << ", add_shift "
               << add_shift << ")\n";
       if (want_codes) {
+        progress.start(2);
         codes << "index,code,shared_exp\n";
         for (size_t i = 0; i < n; ++i) {
+          codes_progress(i);
           codes << i << ',' << hex_code(static_cast<uint32_t>(t.k[i]) & 0xffffu, 16) << ',' << t.exponent << '\n';
         }
       }
@@ -283,14 +304,18 @@ int cmd_quantize(const Args& args) {
   }
 
   // 4. Write all outputs at once (staged .tmp files, renamed together).
+  progress.start(3);
   OutputFiles out("");
   out.add(out_path, out_ext == ".npy" ? io::npy_f32_bytes(res.values.data(), in.shape)
                                       : io::csv_values_text(res.values.data(), res.values.size()));
   if (want_codes) out.add(codes_path, codes.str());
+  progress.start(4);
   out.commit();
 
   // 5. Report.
+  progress.start(5);
   num::ErrorMetrics m = num::error_metrics(in.data.data(), res.values.data(), n);
+  progress.finish();
   m.saturated = res.saturated;
   std::cout << "format            " << fe->name << " (" << fe->about << ")\n"
             << "input             " << in_path << ", shape " << io::shape_str(in.shape) << "\n"

@@ -30,21 +30,30 @@ int cmd_report(const Args& args) {
       "out,o", po::value<std::string>(), "output directory for the PNGs and index.html (default: next to RESULTS, report/)")(
       "x", po::value<std::string>(), "an extra plot: column on the x axis (needs --y), e.g. dram_read_bytes")(
       "y", po::value<std::string>(), "an extra plot: column on the y axis, e.g. sqnr_db")(
-      "title", po::value<std::string>(), "page title (default: the results file's folder name)");
+      "title", po::value<std::string>(), "page title (default: the results file's folder name)")(
+      "group-by", po::value<std::string>(),
+      "one Pareto front per value of this column (default: the workload, when the sweep varies it)")(
+      "filter", po::value<std::vector<std::string>>()->composing(),
+      "only rows with COLUMN=VALUE (repeatable; VALUE may be a file's stem; several values of one column: any)");
   po::positional_options_description pos;
   pos.add("results", 1);
   po::variables_map vm;
   CommandHelp help{
-      "lpsim report RESULTS.csv [--out DIR] [--x COLUMN --y COLUMN] [--title TEXT]",
+      "lpsim report RESULTS.csv [--out DIR] [--group-by COLUMN] [--filter COLUMN=VALUE]... [--x COLUMN --y COLUMN]\n"
+      "             [--title TEXT]",
       "Draws the trade-offs of a sweep into DIR: SQNR vs energy per MAC and cycles vs area (when the results\n"
-      "have cost columns), SQNR vs cycles, an energy breakdown per point (energy_* columns), each scatter with\n"
-      "its Pareto front, points labelled by their axis values; and DIR/index.html with every plot embedded and\n"
-      "the results table. Needs /usr/bin/python3 with matplotlib (sudo apt-get install python3-matplotlib);\n"
-      "LPSIM_PYTHON and LPSIM_SCRIPTS_DIR override the interpreter and the scripts folder.",
+      "have cost columns), SQNR vs cycles, each scatter with one Pareto front per workload (or per --group-by\n"
+      "column) so that like is compared with like; energy and area breakdowns per point as shares and on a log\n"
+      "scale; and DIR/index.html with every plot embedded and the results table. Points are named by the axes\n"
+      "that vary, each value by its short name (a trace's file stem). Needs /usr/bin/python3 with matplotlib\n"
+      "(sudo apt-get install python3-matplotlib); LPSIM_PYTHON and LPSIM_SCRIPTS_DIR override the interpreter\n"
+      "and the scripts folder. Bad input: one line naming the file (and line), exit 2.",
       "  lpsim report out/format_by_array/results.csv\n"
       "      plots and index.html in out/format_by_array/report/\n"
       "  lpsim report results.csv --out plots --x dram_read_bytes --y sqnr_db\n"
-      "      also plot SQNR against DRAM reads, with its Pareto front\n"};
+      "      also plot SQNR against DRAM reads, with its Pareto front\n"
+      "  lpsim report results.csv --filter workload.trace=resnet50 --group-by accelerator.array.dataflow\n"
+      "      only the ResNet-50 points, one front per dataflow\n"};
   if (!parse_command_line("report", args, opts, pos, vm, help)) return kExitOk;
   if (vm.count("x") != vm.count("y")) throw InputError("lpsim report: --x and --y go together");
 
@@ -67,11 +76,13 @@ int cmd_report(const Args& args) {
                      "; set LPSIM_SCRIPTS_DIR to the scripts/ folder of the lpsim source tree");
 
   std::vector<std::string> argv_s = {python, script.string(), results, "--out", out};
-  for (const char* k : {"x", "y", "title"})
+  for (const char* k : {"x", "y", "title", "group-by"})
     if (vm.count(k)) {
       argv_s.push_back(std::string("--") + k);
       argv_s.push_back(vm[k].as<std::string>());
     }
+  if (vm.count("filter"))
+    for (const auto& f : vm["filter"].as<std::vector<std::string>>()) argv_s.push_back("--filter=" + f);
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());
   argv.push_back(nullptr);

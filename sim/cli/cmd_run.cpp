@@ -7,6 +7,8 @@
 #include "driver/driver.h"
 #include "driver/workload.h"
 #include "io/npy.h"
+#include "driver/precheck.h"
+#include "report/scalesim_reports.h"
 #include "util/output_files.h"
 #include "util/progress.h"
 
@@ -36,6 +38,7 @@ Loaded load(const po::variables_map& vm) {
   if (!trace_path.empty() && !model_path.empty()) throw InputError("--trace and --model exclude each other: give one");
   Loaded l{cfg::load_config(vm["config"].as<std::string>(), overrides, trace_path, model_path), {}};
   l.trace = driver::load_workload(l.config);
+  driver::precheck(l.config, l.trace);
   return l;
 }
 
@@ -89,7 +92,7 @@ int cmd_run(const Args& args) {
                      " is a trace without graph outputs");
   if (dump && inputs.empty())
     throw InputError("--dump-outputs / run.dump_outputs needs values: give workload.input or workload.synthetic");
-  ProgressBar bar("simulating " + l.trace.name);
+  ProgressBar bar("run " + l.trace.name);  // steps: timing of each array op, then each op's values
   driver::RunResult res = driver::simulate(l.config, l.trace, inputs, [&](size_t d, size_t t) { bar.update(d, t); });
   bar.finish();
   const report::Report& r = res.report;
@@ -113,6 +116,14 @@ int cmd_run(const Args& args) {
         if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_' && ch != '.' && ch != '-') ch = '_';
       files.add("outputs/" + file + ".npy", io::npy_f32_bytes(t.v.data(), std::vector<size_t>(t.shape.begin(), t.shape.end())));
     }
+  if (l.config.run.scalesim_reports) {
+    // First/last access cycles of each array op (one more pass of its memory model), in report order.
+    std::vector<model::AccessSpans> spans;
+    for (const auto& n : l.trace.ops)
+      if (n.on_array()) spans.push_back(model::access_spans(l.config.array, l.config.memory, n.shape));
+    for (const auto& [name, text] : report::scalesim_reports(r, l.config.memory, spans))
+      files.add(l.config.run.name + "/" + name, text);
+  }
   files.commit();
   if (format == "table") {
     std::cout << "lpsim: " << l.trace.name << " (" << l.trace.ops.size() << " ops) on a " << l.config.array.rows

@@ -25,11 +25,46 @@ std::string cell(const Row& r, const std::string& key) {
   return it == r.end() ? std::string() : it->second;
 }
 
-std::string list_some(const std::vector<std::string>& items, size_t limit = 20) {
-  std::vector<std::string> head(items.begin(), items.begin() + std::min(limit, items.size()));
-  std::string s = join(head);
-  if (items.size() > limit) s += ", ... (" + std::to_string(items.size() - limit) + " more)";
+// "0-3,7,9-10": Slurm's --array syntax for sorted, distinct indices.
+std::string ranges(const std::vector<long>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size();) {
+    size_t j = i;
+    while (j + 1 < v.size() && v[j + 1] == v[j] + 1) ++j;
+    if (!s.empty()) s += ",";
+    s += std::to_string(v[i]) + (j > i ? "-" + std::to_string(v[j]) : std::string());
+    i = j + 1;
+  }
   return s;
+}
+
+std::string short_key(const std::string& key) {
+  auto dot = key.rfind('.');
+  return dot == std::string::npos ? key : key.substr(dot + 1);
+}
+
+// The axis columns of a manifest that tell its points apart: a column whose cell follows from an earlier kept
+// column's (a group's keys after its label, the second of two tied keys) adds nothing to a point's name.
+std::vector<std::string> distinguishing_columns(const sweep::Table& m) {
+  std::vector<std::string> kept;
+  for (const auto& c : m.columns) {
+    if (c == "point" || c == "id") continue;
+    bool determined = false;
+    for (const auto& k : kept) {
+      std::map<std::string, std::string> seen;
+      bool function = true;
+      for (const auto& r : m.rows) {
+        auto ins = seen.emplace(cell(r, k), cell(r, c));
+        if (!ins.second && ins.first->second != cell(r, c)) function = false;
+      }
+      if (function) {
+        determined = true;
+        break;
+      }
+    }
+    if (!determined) kept.push_back(c);
+  }
+  return kept;
 }
 
 }  // namespace
@@ -64,7 +99,10 @@ int cmd_sweep_merge(const Args& args) {
   std::vector<std::string> files;
   std::set<std::string> manifest_ids;
   std::map<std::string, std::string> manifest_point;  // id -> point index
+  std::map<std::string, std::string> manifest_label;  // id -> "format=bf16 rows=16" from the axis cells
+  std::vector<std::string> manifest_axes;
   bool have_manifest = false;
+  std::string slurm_script, commands;
   std::error_code ec;
   auto add = [&](const std::string& path) {
     sweep::Table t = sweep::read_table(path);
@@ -90,14 +128,26 @@ int cmd_sweep_merge(const Args& args) {
       fs::path manifest = fs::path(in) / "points.csv";
       if (fs::is_regular_file(manifest, ec)) {
         have_manifest = true;
-        for (const auto& r : sweep::read_table(manifest.string()).rows) {
+        sweep::Table m = sweep::read_table(manifest.string());
+        for (const auto& c : m.columns)
+          if (c != "point" && c != "id" && std::find(manifest_axes.begin(), manifest_axes.end(), c) == manifest_axes.end())
+            manifest_axes.push_back(c);
+        std::vector<std::string> label_cols = distinguishing_columns(m);
+        for (const auto& r : m.rows) {
           manifest_ids.insert(cell(r, "id"));
           manifest_point[cell(r, "id")] = cell(r, "point");
+          std::vector<std::string> parts;
+          for (const auto& c : label_cols) parts.push_back(short_key(c) + "=" + cell(r, c));
+          manifest_label[cell(r, "id")] = join(parts, " ");
         }
       }
-      if (tables.size() == before)
-        throw InputError(in + ": no results.csv and no points/*/row.csv in this directory (is it the --out of a "
-                              "sweep?)");
+      // A folder the emitter created (points.csv) may hold no row yet: every point is then missing, which is
+      // what the user needs to hear. Without a manifest and rows it is not a sweep folder.
+      if (tables.size() == before && !fs::is_regular_file(manifest, ec))
+        throw InputError(in + ": no results.csv, no points/*/row.csv and no points.csv in this directory (is it "
+                              "the --out of a sweep?)");
+      if (fs::is_regular_file(fs::path(in) / "sweep.slurm", ec)) slurm_script = (fs::path(in) / "sweep.slurm").string();
+      if (fs::is_regular_file(fs::path(in) / "commands.txt", ec)) commands = (fs::path(in) / "commands.txt").string();
     } else if (fs::is_regular_file(in, ec)) {
       add(in);
     } else {
@@ -122,17 +172,23 @@ int cmd_sweep_merge(const Args& args) {
     }
   }
 
+  for (const auto& a : manifest_axes)
+    if (std::find(axes.begin(), axes.end(), a) == axes.end()) axes.push_back(a);
   std::vector<Row> rows;
   std::vector<std::string> failed, missing, extra;
+  std::vector<long> rerun;  // point indices to run again (missing or failed)
   for (const auto& kv : merged) {
     rows.push_back(kv.second);
+    if (cell(kv.second, "status") != "ok") rerun.push_back(std::strtol(cell(kv.second, "point").c_str(), nullptr, 10));
     if (cell(kv.second, "status") != "ok")
       failed.push_back(cell(kv.second, "point") + " (" + kv.first + ": " + cell(kv.second, "error") + ")");
     if (have_manifest && !manifest_ids.count(kv.first)) extra.push_back(kv.first);
   }
   if (have_manifest) {
     for (const auto& id : manifest_ids)
-      if (!merged.count(id)) missing.push_back(manifest_point[id] + " (" + id + ")");
+      if (!merged.count(id))
+        missing.push_back(manifest_point[id] + " (" + id + (manifest_label[id].empty() ? "" : ": " + manifest_label[id]) +
+                          ")");
   } else {
     // Without a manifest, a gap in the point numbers is the only sign of a missing point.
     std::set<long> seen;
@@ -148,13 +204,30 @@ int cmd_sweep_merge(const Args& args) {
   std::sort(missing.begin(), missing.end(), [](const std::string& a, const std::string& b) {
     return std::strtol(a.c_str(), nullptr, 10) < std::strtol(b.c_str(), nullptr, 10);
   });
+  for (const auto& m : missing) rerun.push_back(std::strtol(m.c_str(), nullptr, 10));
+  std::sort(rerun.begin(), rerun.end());
+  rerun.erase(std::unique(rerun.begin(), rerun.end()), rerun.end());
 
   write_file_atomic(out, sweep::render_results(axes, rows, order));
   std::cout << "merged " << rows.size() << " points from " << files.size() << " files: "
             << rows.size() - failed.size() << " ok, " << failed.size() << " failed, " << missing.size()
             << " missing\n";
-  if (!failed.empty()) std::cout << "failed:  " << list_some(failed, 10) << "\n";
-  if (!missing.empty()) std::cout << "missing: points " << list_some(missing) << "\n";
+  auto list = [](const char* what, const std::vector<std::string>& items) {
+    const size_t limit = 20;
+    std::cout << what << " (" << items.size() << "):\n";
+    for (size_t i = 0; i < std::min(limit, items.size()); ++i) std::cout << "  point " << items[i] << "\n";
+    if (items.size() > limit) std::cout << "  ... and " << items.size() - limit << " more\n";
+  };
+  if (!failed.empty()) list("failed", failed);
+  if (!missing.empty()) list("missing", missing);
+  if (!rerun.empty() && !slurm_script.empty())
+    std::cout << "re-run them: bash " << (fs::path(slurm_script).parent_path() / "submit.sh").string()
+              << " --array=" << ranges(rerun) << "    (task logs in "
+              << (fs::path(slurm_script).parent_path() / "logs").string() << "/)\n";
+  else if (!rerun.empty() && !commands.empty())
+    std::cout << "re-run them: parallel --jobs N --joblog "
+              << (fs::path(commands).parent_path() / "logs" / "parallel.log").string() << " --resume-failed < "
+              << commands << "\n";
   if (!extra.empty())
     std::cout << "note: " << extra.size() << " rows have ids not in points.csv (an older version of the sweep?)\n";
   std::cout << "wrote " << out << "\n";

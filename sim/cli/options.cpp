@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "util/error.h"
+#include "util/progress.h"
 
 namespace lpsim::cli {
 
@@ -12,6 +13,9 @@ bool parse_command_line(const std::string& name, const Args& args, po::options_d
                         const po::positional_options_description& positional, po::variables_map& vm,
                         const CommandHelp& help) {
   opts.add_options()("help,h", "show this help with examples");
+  // Every command may show a progress bar on a terminal; --quiet keeps stderr to errors only.
+  if (!opts.find_nothrow("quiet", false))
+    opts.add_options()("quiet,q", "no progress bar on stderr (it is shown only when stderr is a terminal)");
   try {
     // No abbreviated options: '--lane 4' must not silently mean '--lanes 4'.
     auto style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
@@ -22,6 +26,7 @@ bool parse_command_line(const std::string& name, const Args& args, po::options_d
       return false;
     }
     po::notify(vm);
+    if (vm.count("quiet")) ProgressBar::silence();
   } catch (const po::error& e) {
     throw InputError("lpsim " + name + ": " + e.what() + " (see 'lpsim " + name + " --help')");
   }

@@ -1,5 +1,6 @@
 #include "config/config.h"
 
+#include <algorithm>
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
@@ -274,6 +275,16 @@ const std::vector<KeySpec>& schema() {
                  "report files written to out_dir: table -> report.txt, json -> report.json, csv -> layers.csv",
                  {"table", "json", "csv"}, [](Config& c, const Value& v) { c.run.formats = v.list; },
                  [](const Config& c) { return fmt_list(c.run.formats); }});
+    s.push_back({"run.name", Type::kString, "auto", "",
+                 "name of the run: the folder of the SCALE-Sim reports inside out_dir (a SCALE-Sim .cfg's "
+                 "run_name; auto = the config file's name without extension)", {},
+                 [](Config& c, const Value& v) { c.run.name = v.s; },
+                 [](const Config& c) { return c.run.name; }});
+    s.push_back({"run.scalesim_reports", Type::kBool, "false", "",
+                 "also write SCALE-Sim v2's COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv and DETAILED_ACCESS_REPORT.csv "
+                 "to out_dir/<run.name>/ (true by default for a SCALE-Sim .cfg)", {},
+                 [](Config& c, const Value& v) { c.run.scalesim_reports = v.i != 0; },
+                 [](const Config& c) { return std::string(c.run.scalesim_reports ? "true" : "false"); }});
     s.push_back({"run.seed", Type::kNonNegInt, "1", "", "seed for every random generator of the run", {},
                  [](Config& c, const Value& v) { c.run.seed = static_cast<uint64_t>(v.i); },
                  [](const Config& c) { return std::to_string(c.run.seed); }});
@@ -740,6 +751,13 @@ Config load_config(const std::string& path, const std::vector<Override>& overrid
                       c.workload.trace.empty() ? "give workload.trace (a trace or SCALE-Sim topology) or "
                                                  "workload.model (an ONNX model)"
                                                : "workload.trace and workload.model exclude each other: give one");
+
+  // run.name names a folder inside out_dir (SCALE-Sim: <logdir>/<run_name>/COMPUTE_REPORT.csv).
+  if (c.run.name == "auto") c.run.name = fs::path(path).stem().string();
+  if (c.run.name == "." || c.run.name == ".." ||
+      c.run.name.find_first_of(std::string("/\\\0", 3)) != std::string::npos ||
+      std::any_of(c.run.name.begin(), c.run.name.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20; }))
+    throw_input_error(c.loc("run.name"), "expected a folder name (no '/', not '.' or '..'), got \"" + c.run.name + "\"");
 
   c.custom_formats = custom;
   c.sfu.clock_mhz = c.array.clock_mhz;

@@ -53,6 +53,8 @@ struct CostConfig {
 struct RunConfig {
   std::string out_dir = "out";                        // relative to the current directory
   std::vector<std::string> formats = {"table", "json", "csv"};
+  std::string name;                                   // run.name: "" in the file = the config file's stem
+  bool scalesim_reports = false;                      // also write SCALE-Sim v2's CSV reports to out_dir/name/
   uint64_t seed = 1;
   int threads = 0;             // worker threads of the bit-true datapath (0 = every core)
   bool dump_outputs = false;   // write every graph output as OUT/outputs/<name>.npy

@@ -17,7 +17,7 @@ struct Mapping {
 };
 
 const Mapping kMappings[] = {
-    {"general", "run_name", nullptr},
+    {"general", "run_name", "run.name"},
     {"architecture_presets", "ArrayHeight", "accelerator.array.rows"},
     {"architecture_presets", "ArrayWidth", "accelerator.array.cols"},
     {"architecture_presets", "IfmapSramSzkB", "accelerator.memory.ifmap.sram_kib"},
@@ -90,6 +90,9 @@ YAML::Node scalesim_cfg_to_yaml(const std::string& path, std::map<std::string, L
     cur[p.substr(start)] = value;
     where[m->path] = Location{path, lineno, section + "." + key + " (" + m->path + ")"};
   }
+  // A SCALE-Sim user's scripts read SCALE-Sim's own report files: write them unless --set says otherwise.
+  root["run"]["scalesim_reports"] = "true";
+  where["run.scalesim_reports"] = Location{path, 1, "run.scalesim_reports (default for a SCALE-Sim .cfg)"};
   return root;
 }
 

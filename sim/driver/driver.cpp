@@ -8,6 +8,7 @@
 #include "array/array_sc.h"
 #include "cost/cost_model.h"
 #include "driver/columns.h"
+#include "driver/precheck.h"
 #include "sparsity/sparsity.h"
 #include "version.h"
 
@@ -63,17 +64,7 @@ class SparsityStage {
   SparsityStage(const cfg::Config& c, const graph::Graph& g, const std::vector<OpTiming>& t)
       : c_(c), g_(g), t_(t), sums_(g.ops.size()) {}
 
-  // The zero handling an op gets: its override or the accelerator's; N:M hardware runs an op dense when the trace
-  // exempts it (`prune: none`) or when its second operand is not a weight (activation x activation MatMul).
-  model::SparsityParams effective(const Node& n) const {
-    model::SparsityParams p = n.sparsity ? *n.sparsity : c_.sparsity;
-    if (p.scheme == model::SparsityScheme::kNM) {
-      const bool exempt = n.prune.source == graph::PruneSpec::Source::kOp && n.prune.method == model::PruneMethod::kNone;
-      const bool activations = !n.standalone() && !g_.tensors.at(n.inputs[1]).constant;
-      if (exempt || activations) p.scheme = model::SparsityScheme::kNone;
-    }
-    return p;
-  }
+  model::SparsityParams effective(const Node& n) const { return effective_sparsity(c_, g_, n); }
 
   bool on_gemm(const exec::GemmCall& call) {
     const Node& n = g_.ops[call.node];
@@ -111,19 +102,6 @@ class SparsityStage {
   const std::vector<OpTiming>& t_;
   std::vector<SparseSum> sums_;
 };
-
-// Zero handling needs the operand values: every array op must compute them.
-void check_sparsity_inputs(const cfg::Config& c, const graph::Graph& g, const SparsityStage& sp, bool model_values) {
-  for (const auto& n : g.ops) {
-    if (!n.on_array() || sp.effective(n).scheme == model::SparsityScheme::kNone) continue;
-    const bool values = n.standalone() ? (n.has_tensors() || c.workload.synthetic != "off") : model_values;
-    if (!values)
-      throw_input_error(c.loc("accelerator.sparsity.scheme"),
-                        std::string(model::to_string(sp.effective(n).scheme)) + " measures the zeros of the operand "
-                        "values, but op '" + n.name + "' (" + g.file + ") has no values: give it a:/b: tensors, "
-                        "a model input (workload.input), or set workload.synthetic (e.g. --set workload.synthetic=normal)");
-  }
-}
 
 // ---- stage 3: cost ----------------------------------------------------------------------------------------------
 
@@ -191,6 +169,7 @@ std::string formats_of(const model::PeParams& p) {
 
 RunResult simulate(const cfg::Config& c, const graph::Graph& g, const std::map<std::string, exec::TensorF>& inputs,
                    const Progress& progress) {
+  precheck(c, g);
   const bool model_values = g.dataflow() && !inputs.empty();
   size_t arrays = 0;
   for (const auto& n : g.ops) arrays += n.on_array() ? 1 : 0;
@@ -204,7 +183,6 @@ RunResult simulate(const cfg::Config& c, const graph::Graph& g, const std::map<s
 
   // Stage 2: values (with the sparsity analysis of every GEMM instance).
   SparsityStage sparsity(c, g, tm);
-  check_sparsity_inputs(c, g, sparsity, model_values);
   exec::Machine mach;
   mach.pe = c.pe;
   mach.order = model::GemmOrder{c.array.dataflow, c.array.rows};

@@ -6,14 +6,16 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 
-#include "sweep/results.h"
+#include "driver/precheck.h"
 #include "driver/workload.h"
+#include "sweep/results.h"
 #include "util/text.h"
 #include "util/yaml_describe.h"
 
@@ -78,6 +80,19 @@ Setting setting(const Reader& rd, const std::string& key, const YAML::Node& v, c
 std::string short_key(const std::string& key) {
   auto dot = key.rfind('.');
   return dot == std::string::npos ? key : key.substr(dot + 1);
+}
+
+// A value as a point's label shows it: a file path by its stem ("../../traces/resnet50.yaml" -> "resnet50"), so
+// labels stay short; results.csv keeps the value as written.
+std::string short_value(const std::string& v) {
+  if (v.find('/') == std::string::npos) {
+    static const char* kExt[] = {".yaml", ".yml", ".csv", ".cfg", ".npy", ".onnx", ".json"};
+    bool file = false;
+    for (const char* e : kExt) file = file || (v.size() > std::strlen(e) && v.compare(v.size() - std::strlen(e), std::string::npos, e) == 0);
+    if (!file) return v;
+  }
+  std::string stem = fs::path(v).stem().string();
+  return stem.empty() ? v : stem;
 }
 
 std::vector<std::string> split_keys(const Reader& rd, const YAML::Node& name_node, const std::string& name) {
@@ -261,7 +276,7 @@ void expand(Spec& s) {
           p.columns.emplace_back(k, v.label);
           shorts.push_back(short_key(k));
         }
-        parts.push_back(join(shorts, ",") + "=" + v.label);
+        parts.push_back(join(shorts, ",") + "=" + short_value(v.label));
       }
     }
     p.label = join(parts, " ");
@@ -397,7 +412,7 @@ Spec read_spec(const std::string& path) {
         }
         Setting st = setting(rd, key, kv.second, base + "." + key);
         cells[st.key] = st.text;
-        parts.push_back(short_key(st.key) + "=" + st.text);
+        parts.push_back(short_key(st.key) + "=" + short_value(st.text));
         p.settings.push_back(std::move(st));
       }
       if (p.label.empty()) p.label = join(parts, " ");
@@ -441,12 +456,19 @@ std::vector<std::string> run_args(const Spec& s, const Point& p, const std::stri
 
 namespace {
 
-// Loads one point's config and reads its trace. Returns "" or the loader's message.
-std::string check_point(const Spec& s, const Point& p, std::set<std::string>& traces_seen) {
+// Loads one point's config, reads its workload (each distinct trace or model once) and runs the checks `lpsim run`
+// makes before simulating (driver::precheck). Returns "" or the loader's message.
+std::string check_point(const Spec& s, const Point& p, std::map<std::string, graph::Graph>& graphs) {
   try {
     cfg::Config c = cfg::load_config(s.base, overrides(p), s.trace);
     std::string key = c.workload.trace + "\n" + c.workload.model + "\n" + join(c.workload.layers, "\n");
-    if (traces_seen.insert(key).second || !c.workload.overrides.empty()) driver::load_workload(c);
+    if (!c.workload.overrides.empty()) {  // per-op overrides change the graph: no sharing between points
+      driver::precheck(c, driver::load_workload(c));
+      return "";
+    }
+    auto it = graphs.find(key);
+    if (it == graphs.end()) it = graphs.emplace(key, driver::load_workload(c)).first;
+    driver::precheck(c, it->second);
     return "";
   } catch (const InputError& e) {
     return e.what();
@@ -463,10 +485,10 @@ std::string check_point_isolated(const Spec& s, const Point& p) {
   if (pid < 0) throw std::runtime_error("fork() failed");
   if (pid == 0) {
     ::close(fd[0]);
-    std::set<std::string> seen;
+    std::map<std::string, graph::Graph> graphs;
     std::string msg;
     try {
-      msg = check_point(s, p, seen);
+      msg = check_point(s, p, graphs);
     } catch (const std::exception& e) {
       msg = std::string("internal error: ") + e.what();
     }
@@ -504,11 +526,12 @@ void validate(const Spec& s, const std::vector<size_t>& which) {
   bool isolate = declares_formats(s.base);
   // Build the config schema's lazy tables once here, not again in every child process.
   if (isolate) cfg::schema_reference_markdown();
-  std::set<std::string> traces_seen, seen;
+  std::map<std::string, graph::Graph> graphs;
+  std::set<std::string> seen;
   std::vector<std::string> problems;
   size_t more = 0;
   auto check = [&](const Point& p) {
-    std::string msg = isolate ? check_point_isolated(s, p) : check_point(s, p, traces_seen);
+    std::string msg = isolate ? check_point_isolated(s, p) : check_point(s, p, graphs);
     if (msg.empty()) return;
     // "--set: KEY: problem" names one of the point's overrides: report it at the sweep file line that set it.
     std::string text, dedup = msg;

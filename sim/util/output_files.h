@@ -13,7 +13,7 @@ class OutputFiles {
   OutputFiles(const OutputFiles&) = delete;
   OutputFiles& operator=(const OutputFiles&) = delete;
 
-  void add(const std::string& name, const std::string& content);  // name relative to dir
+  void add(const std::string& name, const std::string& content);  // name relative to dir (may have subfolders)
   void commit();  // write every file to .tmp, then rename all; throws std::runtime_error on I/O failure
   std::vector<std::string> paths() const;
 

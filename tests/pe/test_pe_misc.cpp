@@ -1,4 +1,5 @@
 // Order and size invariance, parameter errors, accuracy metrics, synthetic tensors.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 
@@ -47,6 +48,42 @@ TEST_CASE("pe: output bits do not depend on array size within a dataflow, thread
     CHECK_FALSE(all_same(ws8, gemm(p, order(Dataflow::kWS, 2), a, b, m, n, k).c));
     CHECK_FALSE(all_same(ws8, os));
   }
+}
+
+TEST_CASE("pe: a progress callback changes no output bit or counter and reports up to 1", "[pe][progress]") {
+  // Progress slices each thread's tiles; bf16 accumulators and saturation make any change of order or count show.
+  const int64_t m = 70, n = 90, k = 300;
+  const auto a = gen(0, m * k), b = gen(1, k * n);
+  const std::string fmt = GENERATE(as<std::string>{}, "mxfp8_e4m3", "bf16", "int16");
+  const bool skip = GENERATE(false, true);
+  PeParams p = params(fmt, fmt, fmt == "int16" ? "" : "bf16");
+  p.int32_policy = Int32Policy::kSaturate;
+  INFO(fmt << (skip ? " skip" : ""));
+  GemmRunOptions plain;
+  plain.threads = 2;
+  plain.skip_zero_products = skip;
+  GemmRunOptions reported = plain;
+  std::vector<double> seen;
+  reported.progress = [&](double f) { seen.push_back(f); };
+  const GemmResult x = run_gemm(p, order(Dataflow::kWS, 8), a.data(), b.data(), m, n, k, plain);
+  const GemmResult y = run_gemm(p, order(Dataflow::kWS, 8), a.data(), b.data(), m, n, k, reported);
+  CHECK(all_same(x.c, y.c));
+  CHECK(x.counters.acc_overflows == y.counters.acc_overflows);
+  CHECK(x.counters.zero_products == y.counters.zero_products);
+  CHECK(x.counters.macs_skipped == y.counters.macs_skipped);
+  REQUIRE(!seen.empty());
+  CHECK(std::is_sorted(seen.begin(), seen.end()));
+  CHECK(seen.back() <= 1.0);
+  CHECK(seen.back() > 0.4);  // the caller's thread runs the first half of the tiles (2 threads)
+  // The accuracy references report their progress too, ending at 1, with the same figures.
+  std::vector<double> acc_seen;
+  const GemmAccuracy ax = gemm_accuracy(p, a.data(), b.data(), m, n, k, x, 2);
+  const GemmAccuracy ay = gemm_accuracy(p, a.data(), b.data(), m, n, k, x, 2, [&](double f) { acc_seen.push_back(f); });
+  CHECK(ax.vs_fp64.metrics.sqnr_db == ay.vs_fp64.metrics.sqnr_db);
+  CHECK(ax.bit_identical_to_ideal == ay.bit_identical_to_ideal);
+  REQUIRE(!acc_seen.empty());
+  CHECK(std::is_sorted(acc_seen.begin(), acc_seen.end()));
+  CHECK(acc_seen.back() > 0.7);
 }
 
 TEST_CASE("pe params: bad names and combinations are rejected with the valid choices", "[pe][params]") {

@@ -98,6 +98,8 @@ TEST_CASE("cli: bad input exits with code 2, one clear message, and no output fi
       {data("bad_inputs/unknown_cfg_key.cfg") + " --trace " + data("traces/small_conv.csv"),
        "unknown SCALE-Sim key 'ArrayWidht'"},
       {data("no_such_config.yaml"), "no_such_config.yaml: cannot read config file: no such file"},
+      {data("bad_inputs/bad_run_name.yaml"),
+       "bad_run_name.yaml:4: run.name: expected a folder name (no '/', not '.' or '..'), got \"../elsewhere\""},
       {data("scalesim/configs/os_8x8_big.cfg"), "os_8x8_big.cfg: a SCALE-Sim .cfg has no workload; give the topology "
                                                 "with --trace TOPOLOGY.csv"},
       {src("configs/default.yaml") + " --set accelerator.array.rows=0", "--set: accelerator.array.rows"},

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "csv_rows.h"
+#include "report/scalesim_reports.h"
 
 #include <sys/wait.h>
 
@@ -79,4 +80,21 @@ TEST_CASE("scalesim e2e: lpsim run on every oracle config and topology matches S
   CHECK(stall_rows == 58);
   // Stall tolerance of issue 3 (SCALE-Sim within 5%); the engine tests in tests/array report the distribution.
   CHECK(worst_stall_err <= 0.05);
+}
+
+TEST_CASE("scalesim reports: numbers print as Python's str() prints them", "[sim][scalesim]") {
+  using lpsim::report::python_float;
+  // SCALE-Sim v2 writes its reports with str(x): shortest round-trip digits, ".0" on whole numbers, exponent
+  // form below 1e-4 and from 1e16 on (CPython's float repr).
+  CHECK(python_float(100.0) == "100.0");
+  CHECK(python_float(99.41176470588235) == "99.41176470588235");
+  CHECK(python_float(0.7398098871596883) == "0.7398098871596883");
+  CHECK(python_float(0.0) == "0.0");
+  CHECK(python_float(0.0001) == "0.0001");
+  CHECK(python_float(0.00001) == "1e-05");
+  CHECK(python_float(1.5e-7) == "1.5e-07");
+  CHECK(python_float(1e16) == "1e+16");
+  CHECK(python_float(1234567890123456.0) == "1234567890123456.0");
+  CHECK(python_float(-2.5) == "-2.5");
+  CHECK(python_float(0.1 + 0.2) == "0.30000000000000004");
 }

@@ -73,7 +73,7 @@ endif()
 if(NOT page MATCHES "<td class='t'>format=int16 rows=64</td><td>1206</td>")
   message(FATAL_ERROR "index.html: front table lacks format=int16 rows=64 at 1206 cycles")
 endif()
-foreach(needle "<table>" "<th>sqnr_db<br><small>[dB]</small></th>" "Points are labelled by format, rows")
+foreach(needle "<table>" "<th>sqnr_db<br><small>[dB]</small></th>" "Points are named by format, rows")
   string(FIND "${page}" "${needle}" at)
   if(at LESS 0)
     message(FATAL_ERROR "index.html lacks ${needle}")
@@ -100,3 +100,64 @@ lpsim_step(2 "column \"id\" is missing: not a results table" report ${DATA}/base
 if(EXISTS ${WORKDIR}/bad/index.html)
   message(FATAL_ERROR "a failed report wrote bad/index.html")
 endif()
+
+# 5. Like with like: a sweep over two workloads gets one front per workload, points named by the traces' file
+#    stems (not their paths) and only the axes that vary; a '$' in a label is drawn literally.
+file(WRITE ${WORKDIR}/two.yaml "base: ${SOURCE_DIR}/configs/tiny_gemm_accuracy.yaml
+axes:
+  workload.trace: [${SOURCE_DIR}/traces/tiny_gemm.yaml, ${SOURCE_DIR}/traces/tiny_cnn.yaml]
+  format:
+    bf16: {accelerator.pe.activations: bf16, accelerator.pe.weights: bf16}
+    \"int8 $x$\": {accelerator.pe.activations: int8, accelerator.pe.weights: int8}
+  accelerator.array.rows: [16, 32]
+")
+lpsim_step(0 "8 points: 8 ok" sweep two.yaml --out two --jobs 2)
+lpsim_step(0 "wrote .*index.html" report two/results.csv --out two/report)
+file(READ ${WORKDIR}/two/report/index.html page)
+foreach(needle "one Pareto front per trace" "Points are named by format, rows"
+               "<td class='t'>tiny_gemm</td><td class='t'>format=int8 $x$ rows=" "<td class='t'>tiny_cnn</td>")
+  string(FIND "${page}" "${needle}" at)
+  if(at LESS 0)
+    message(FATAL_ERROR "two/report/index.html lacks ${needle}")
+  endif()
+endforeach()
+string(FIND "${page}" "format=bf16 rows=16 trace=" at)
+string(FIND "${page}" "<details>" folded)  # the folded full table shows the cells as written
+string(SUBSTRING "${page}" 0 ${folded} shown)
+string(FIND "${shown}" "${SOURCE_DIR}" at2)
+if(NOT at LESS 0 OR NOT at2 LESS 0)
+  message(FATAL_ERROR "two/report/index.html names a point by a path or puts the group in its name")
+endif()
+#    --filter and --group-by
+lpsim_step(0 "wrote .*index.html" report two/results.csv --out two/only_cnn --filter workload.trace=tiny_cnn
+           --group-by accelerator.array.rows)
+file(READ ${WORKDIR}/two/only_cnn/index.html page)
+if(NOT page MATCHES "4 points from [^:]*\\(filter: workload.trace=tiny_cnn\\)" OR NOT page MATCHES "one Pareto front per rows")
+  message(FATAL_ERROR "two/only_cnn/index.html: not the 4 tiny_cnn points grouped by rows")
+endif()
+lpsim_step(2 "--filter: no row of two/results.csv matches workload.trace=resnet50 \\(values of workload.trace: tiny_cnn, tiny_gemm\\)"
+           report two/results.csv --out two/none --filter workload.trace=resnet50)
+lpsim_step(2 "--group-by: column 'nope' is not in" report two/results.csv --out two/none --group-by nope)
+
+# 6. Malformed results (issue 14): one line naming the file and line, exit 2, nothing written; odd but valid
+#    values draw.
+set(BAD ${DATA}/bad_results)
+lpsim_step(2 "^error: [^\n]*extra_cell.csv:3: 21 cells where the header has 20 columns \\(extra cell 'surplus' in column 21\\)\n$"
+           report ${BAD}/extra_cell.csv --out bad_extra)
+lpsim_step(2 "^error: [^\n]*invalid_utf8.csv:3: invalid UTF-8 \\(byte 0xe9 at column 20\\)[^\n]*\n$"
+           report ${BAD}/invalid_utf8.csv --out bad_utf8)
+lpsim_step(2 "^error: [^\n]*unterminated_quote.csv:[0-9]+: malformed CSV: [^\n]*\n$"
+           report ${BAD}/unterminated_quote.csv --out bad_quote)
+foreach(d bad_extra bad_utf8 bad_quote)
+  if(EXISTS ${WORKDIR}/${d})
+    message(FATAL_ERROR "a failed report created ${d}/")
+  endif()
+endforeach()
+lpsim_step(0 "wrote .*index.html" report ${BAD}/dollar_label.csv --out dollar)
+file(READ ${WORKDIR}/dollar/index.html page)
+string(FIND "${page}" "$10^{x$ budget" at)
+if(at LESS 0)
+  message(FATAL_ERROR "dollar/index.html lacks the literal label $10^{x$ budget")
+endif()
+lpsim_step(0 "note: 8 values of magnitude 1e\\+100 or more are left out of the plots" report ${BAD}/huge_range.csv --out huge)
+expect_png(${WORKDIR}/huge/cycles_vs_area.png 5000)

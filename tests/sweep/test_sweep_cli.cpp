@@ -201,10 +201,48 @@ TEST_CASE("sweep cli: --dry-run, --point, --emit slurm|parallel and sweep-merge"
   REQUIRE(r.code == 0);
   std::string slurm = slurp(d / "res" / "sweep.slurm");
   CHECK(slurm.find("#SBATCH --array=0-3\n") != std::string::npos);
+  const Result emitted = r;
+  // Documented defaults, and the folders Slurm opens the task logs in exist before anything is submitted.
+  CHECK(slurm.find("#SBATCH --time=01:00:00\n#SBATCH --mem=4G\n") != std::string::npos);
+  CHECK(slurm.find("#SBATCH --cpus-per-task=1\n") != std::string::npos);
+  CHECK(slurm.find("#SBATCH --output=" + (d / "res").string() + "/logs/slurm-%A_%a.out\n") != std::string::npos);
+  CHECK(slurm.find("--partition") == std::string::npos);
+  CHECK(fs::is_directory(d / "res" / "logs"));
+  CHECK(fs::is_directory(d / "res" / "points"));
+  CHECK(slurp(d / "res" / "submit.sh").find("mkdir -p " + (d / "res").string() + "/logs ") != std::string::npos);
+
+  // Merging before any task ran lists every point as missing (exit 1), with the command that submits them.
+  r = run("sweep-merge res", d);
+  CHECK(r.code == 1);
+  CHECK(r.out.find("merged 0 points from 0 files: 0 ok, 0 failed, 4 missing") != std::string::npos);
+  CHECK(r.out.find("re-run them: bash res/submit.sh --array=0-3") != std::string::npos);
+  fs::remove(d / "res" / "results.csv");
+
+  r = run("sweep " + spec + " --emit slurm --out res2 --slurm-time 2-00:00:00 --slurm-mem 16G --slurm-cpus 4 "
+          "--slurm-partition gpu --slurm-account proj_1", d);
+  REQUIRE(r.code == 0);
+  slurm = slurp(d / "res2" / "sweep.slurm");
+  for (const char* line : {"#SBATCH --time=2-00:00:00\n", "#SBATCH --mem=16G\n", "#SBATCH --cpus-per-task=4\n",
+                           "#SBATCH --partition=gpu\n", "#SBATCH --account=proj_1\n"})
+    CHECK(slurm.find(line) != std::string::npos);
+  for (const auto& [opt, msg] : std::vector<std::pair<std::string, std::string>>{
+           {"--slurm-time 1h", "--slurm-time: expected a Slurm time limit"},
+           {"--slurm-mem 4GB", "--slurm-mem: expected a Slurm memory size"},
+           {"--slurm-cpus 0", "--slurm-cpus: expected 1..1024, got 0"},
+           {"--slurm-partition 'a b'", "--slurm-partition: expected a partition name"}}) {
+    r = run("sweep " + spec + " --emit slurm --out res3 " + opt, d);
+    INFO(opt);
+    CHECK(r.code == 2);
+    CHECK(r.err.find(msg) != std::string::npos);
+    CHECK_FALSE(fs::exists(d / "res3"));
+  }
+  r = run("sweep " + spec + " --emit parallel --out res3 --slurm-mem 4G", d);
+  CHECK(r.code == 2);
+  CHECK(r.err.find("--slurm-mem: applies to --emit slurm only") != std::string::npos);
   CHECK(slurm.find(" sweep " + fs::absolute(spec).string() + " --point \"$SLURM_ARRAY_TASK_ID\" --out " +
                    (d / "res").string()) != std::string::npos);
-  CHECK(r.out.find("submit:     sbatch ") != std::string::npos);
-  CHECK(r.out.find("then merge: ") != std::string::npos);
+  CHECK(emitted.out.find("submit:     bash ") != std::string::npos);
+  CHECK(emitted.out.find("then merge: ") != std::string::npos);
   CHECK(lpsim::sweep::read_table((d / "res" / "points.csv").string()).rows.size() == 4);
 
   r = run("sweep " + spec + " --emit parallel --out res", d);
@@ -214,7 +252,7 @@ TEST_CASE("sweep cli: --dry-run, --point, --emit slurm|parallel and sweep-merge"
   for (std::string l; std::getline(cmds, l);) lines.push_back(l);
   REQUIRE(lines.size() == 4);
   for (size_t i = 0; i < 4; ++i) CHECK(lines[i].find(" --point " + std::to_string(i) + " --out ") != std::string::npos);
-  CHECK(r.out.find("parallel --jobs N < ") != std::string::npos);
+  CHECK(r.out.find("parallel --jobs N --joblog ") != std::string::npos);
 
   // Run the command lines the way GNU parallel would (one shell each), except point 2.
   for (size_t i = 0; i < 4; ++i) {
@@ -232,7 +270,9 @@ TEST_CASE("sweep cli: --dry-run, --point, --emit slurm|parallel and sweep-merge"
   r = run("sweep-merge res", d);
   CHECK(r.code == 1);
   CHECK(r.out.find("merged 3 points from 3 files: 3 ok, 0 failed, 1 missing") != std::string::npos);
-  CHECK(r.out.find("missing: points 2 (0002-") != std::string::npos);
+  CHECK(r.out.find("missing (1):\n  point 2 (0002-") != std::string::npos);
+  CHECK(r.out.find("format=bf16 rows=8)\n") != std::string::npos);  // the axes that tell points apart
+  CHECK(r.out.find("re-run them: bash res/submit.sh --array=2 ") != std::string::npos);  // both emitters ran here
   REQUIRE(lpsim::sweep::read_table((d / "res" / "results.csv").string()).rows.size() == 3);
 
   r = run("sweep " + spec + " --point 2 --out res", d);
