@@ -1,6 +1,7 @@
 #include "numerics/metrics.h"
 
 #include <cmath>
+#include <algorithm>
 #include <cstdio>
 #include <limits>
 
@@ -39,6 +40,17 @@ void ErrorAccumulator::add_impl(const R* ref, const Q* q, size_t n) {
 void ErrorAccumulator::add(const double* ref, const double* result, size_t n) { add_impl(ref, result, n); }
 void ErrorAccumulator::add(const double* ref, const float* result, size_t n) { add_impl(ref, result, n); }
 void ErrorAccumulator::add(const float* ref, const float* result, size_t n) { add_impl(ref, result, n); }
+
+ErrorAccumulator& ErrorAccumulator::operator+=(const ErrorAccumulator& o) {
+  m_.count += o.m_.count, m_.compared += o.m_.compared;
+  m_.max_abs_error = std::max(m_.max_abs_error, o.m_.max_abs_error);
+  m_.max_rel_error = std::max(m_.max_rel_error, o.m_.max_rel_error);
+  m_.flushed_to_zero += o.m_.flushed_to_zero, m_.saturated += o.m_.saturated;
+  m_.nan_in += o.m_.nan_in, m_.inf_in += o.m_.inf_in, m_.nan_out += o.m_.nan_out, m_.inf_out += o.m_.inf_out;
+  signal_ += o.signal_, noise_ += o.noise_, sum_abs_ += o.sum_abs_, sum_rel_ += o.sum_rel_, dot_ += o.dot_;
+  nq_ += o.nq_, rel_n_ += o.rel_n_;
+  return *this;
+}
 
 ErrorMetrics ErrorAccumulator::metrics() const {
   ErrorMetrics m = m_;

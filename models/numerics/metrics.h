@@ -31,6 +31,7 @@ class ErrorAccumulator {
   double mean_rel_error() const;     // mean of |q - ref| / |ref| over compared pairs with ref != 0
   double cosine_similarity() const;  // <ref, q> / (|ref| |q|) over compared pairs (1 when both are zero)
   bool empty() const { return m_.count == 0; }
+  ErrorAccumulator& operator+=(const ErrorAccumulator& o);  // pairs of both (maxima of both)
 
  private:
   template <class R, class Q>

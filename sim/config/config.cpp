@@ -33,7 +33,8 @@ namespace {
 // Schema: one row per key. The reader, unknown-key check, dump and README reference all come from this table.
 // ---------------------------------------------------------------------------------------------------------
 
-enum class Type { kPosInt, kNonNegInt, kPosReal, kEnum, kString, kPath, kEnumList, kStringList, kBool, kIntList };
+enum class Type { kPosInt, kNonNegInt, kPosReal, kEnum, kString, kPath, kEnumList, kStringList, kBool, kIntList,
+                  kRealList };
 
 struct Value {
   int64_t i = 0;
@@ -41,6 +42,7 @@ struct Value {
   std::string s;
   std::vector<std::string> list;
   std::vector<int64_t> ints;
+  std::vector<double> reals;
 };
 
 struct KeySpec {
@@ -63,6 +65,11 @@ std::string fmt_real(double v) {
 }
 
 std::string fmt_list(const std::vector<std::string>& v) { return "[" + join(v) + "]"; }
+std::string fmt_reals(const std::vector<double>& v) {
+  std::vector<std::string> s;
+  for (double x : v) s.push_back(fmt_real(x));
+  return fmt_list(s);
+}
 std::string fmt_ints(const std::vector<int64_t>& v) {
   std::vector<std::string> s;
   for (int64_t x : v) s.push_back(std::to_string(x));
@@ -255,6 +262,53 @@ const std::vector<KeySpec>& schema() {
                  "batch size of a model whose first input dimension is dynamic (default 1)", {},
                  [](Config& c, const Value& v) { c.workload.batch = v.i; },
                  [](const Config& c) { return c.workload.batch ? std::to_string(c.workload.batch) : std::string(); }});
+    // A labelled data set run through the model (sim/io/dataset.h); task accuracy next to cycles and energy.
+    s.push_back({"workload.dataset.images", Type::kPath, "", "path",
+                 "images: float32 or uint8 .npy (N x C x H x W, or N x H x W for one channel) or an IDX file "
+                 "(*-ubyte, *-ubyte.gz) as MNIST-style data sets ship; relative to the config file", {},
+                 [](Config& c, const Value& v) { c.workload.dataset.images = v.s; },
+                 [](const Config& c) { return c.workload.dataset.images; }});
+    s.push_back({"workload.dataset.labels", Type::kPath, "", "path",
+                 "class labels: integer .npy or IDX, one per image (without labels no task accuracy)", {},
+                 [](Config& c, const Value& v) { c.workload.dataset.labels = v.s; },
+                 [](const Config& c) { return c.workload.dataset.labels; }});
+    s.push_back({"workload.dataset.count", Type::kPosInt, "", "images",
+                 "images to run, from offset on (default: all)", {},
+                 [](Config& c, const Value& v) { c.workload.dataset.count = v.i; },
+                 [](const Config& c) { return c.workload.dataset.count ? std::to_string(c.workload.dataset.count) : std::string(); }});
+    s.push_back({"workload.dataset.offset", Type::kNonNegInt, "0", "images", "first image to run", {},
+                 [](Config& c, const Value& v) { c.workload.dataset.offset = v.i; },
+                 [](const Config& c) { return std::to_string(c.workload.dataset.offset); }});
+    s.push_back({"workload.dataset.normalize.mean", Type::kRealList, "", "",
+                 "per-channel mean subtracted after uint8 images are scaled to [0, 1] (one value, or one per channel)",
+                 {}, [](Config& c, const Value& v) { c.workload.dataset.mean = v.reals; },
+                 [](const Config& c) { return c.workload.dataset.mean.empty() ? std::string() : fmt_reals(c.workload.dataset.mean); }});
+    s.push_back({"workload.dataset.normalize.std", Type::kRealList, "", "",
+                 "per-channel standard deviation divided by, after the mean", {},
+                 [](Config& c, const Value& v) { c.workload.dataset.std = v.reals; },
+                 [](const Config& c) { return c.workload.dataset.std.empty() ? std::string() : fmt_reals(c.workload.dataset.std); }});
+    s.push_back({"workload.dataset.layout", Type::kEnum, "nchw", "",
+                 "layout of .npy images: nchw (channels first, as the model input) or nhwc (channels last)",
+                 {"nchw", "nhwc"}, [](Config& c, const Value& v) { c.workload.dataset.layout = v.s; },
+                 [](const Config& c) { return c.workload.dataset.layout; }});
+    s.push_back({"workload.dataset.shard", Type::kString, "", "I/N",
+                 "run only shard I of N equal parts of the selected images (I from 0), e.g. 0/4; `lpsim sweep-merge` "
+                 "combines the shards' task figures", {},
+                 [](Config& c, const Value& v) {
+                   const auto slash = v.s.find('/');
+                   char* e1 = nullptr;
+                   char* e2 = nullptr;
+                   const std::string a = v.s.substr(0, slash), b = slash == std::string::npos ? "" : v.s.substr(slash + 1);
+                   const long long i = std::strtoll(a.c_str(), &e1, 10), n = std::strtoll(b.c_str(), &e2, 10);
+                   if (slash == std::string::npos || a.empty() || b.empty() || *e1 || *e2 || n < 1 || i < 0 || i >= n)
+                     throw std::invalid_argument("expected I/N with 0 <= I < N, e.g. 0/4");
+                   c.workload.dataset.shard_index = i, c.workload.dataset.shard_count = n;
+                 },
+                 [](const Config& c) {
+                   return c.workload.dataset.shard_count > 1 ? "\"" + std::to_string(c.workload.dataset.shard_index) + "/" +
+                                                                  std::to_string(c.workload.dataset.shard_count) + "\""
+                                                            : std::string();
+                 }});
     s.push_back({"workload.layers", Type::kStringList, "[]", "", "only simulate these ops/layers (empty = all)", {},
                  [](Config& c, const Value& v) { c.workload.layers = v.list; },
                  [](const Config& c) { return fmt_list(c.workload.layers); }});
@@ -318,6 +372,7 @@ const char* type_name(Type t) {
     case Type::kStringList: return "list of strings";
     case Type::kBool: return "boolean";
     case Type::kIntList: return "list of positive integers";
+    case Type::kRealList: return "list of numbers";
   }
   return "?";
 }
@@ -412,6 +467,16 @@ Value parse_value(const KeySpec& spec, const YAML::Node& n, const Location& at) 
         v.ints.push_back(x);
       }
       if (v.ints.empty()) throw_input_error(at, "expected a non-empty list of positive integers");
+      return v;
+    }
+    case Type::kRealList: {
+      if (!n.IsSequence() || n.size() == 0) throw_input_error(at, "expected a list of numbers, e.g. [0.2860], got " + describe(n));
+      for (const auto& it : n) {
+        double x = 0;
+        if (!it.IsScalar() || !parse_real(it.Scalar(), x))
+          throw_input_error(at, "expected a list of numbers, got an element that is " + describe(it));
+        v.reals.push_back(x);
+      }
       return v;
     }
     case Type::kEnumList:
@@ -746,6 +811,24 @@ Config load_config(const std::string& path, const std::vector<Override>& overrid
   resolve_path("workload.trace", c.workload.trace);
   resolve_path("workload.model", c.workload.model);
   resolve_path("workload.input", c.workload.input);
+  resolve_path("workload.dataset.images", c.workload.dataset.images);
+  resolve_path("workload.dataset.labels", c.workload.dataset.labels);
+  {
+    const DatasetConfig& d = c.workload.dataset;
+    const bool any = !d.labels.empty() || d.count || d.offset || !d.mean.empty() || !d.std.empty() || d.shard_count > 1;
+    if (!d.present() && any)
+      throw_input_error(c.loc("workload.dataset.images"), "workload.dataset needs 'images' (the other dataset keys "
+                                                         "describe how to read them)");
+    if (d.present() && c.workload.model.empty())
+      throw_input_error(c.loc("workload.dataset.images"), "a data set runs through a model: give workload.model");
+    if (d.present() && !c.workload.input.empty())
+      throw_input_error(c.loc("workload.input"), "workload.input and workload.dataset exclude each other: give one");
+    if (d.mean.size() != d.std.size())
+      throw_input_error(c.loc("workload.dataset.normalize.std"),
+                        "normalize needs as many std values as mean values (" + std::to_string(d.mean.size()) + ")");
+    for (double sd : d.std)
+      if (!(sd > 0)) throw_input_error(c.loc("workload.dataset.normalize.std"), "std values must be positive");
+  }
   if (c.workload.trace.empty() == c.workload.model.empty())
     throw_input_error(rd.where("workload", find(root, "workload")),
                       c.workload.trace.empty() ? "give workload.trace (a trace or SCALE-Sim topology) or "

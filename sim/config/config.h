@@ -28,6 +28,18 @@ struct OpOverride {
   Location where;                                 // the override's line (errors about unmatched names)
 };
 
+// workload.dataset: a labelled data set run through a model batch by batch (sim/io/dataset.h).
+struct DatasetConfig {
+  std::string images;                 // resolved path: float32/uint8 .npy (N x C x H x W or N x H x W) or IDX (.gz)
+  std::string labels;                 // resolved path: integer .npy or IDX; "" = no labels (no task accuracy)
+  int64_t count = 0;                  // images to run (0 = all from offset on)
+  int64_t offset = 0;                 // first image
+  std::vector<double> mean, std;      // normalize: (x - mean[c]) / std[c] per channel, after uint8 / 255
+  std::string layout = "nchw";        // nchw | nhwc (channels last)
+  int64_t shard_index = 0, shard_count = 1;  // shard I/N: this run takes the I-th of N equal parts of the range
+  bool present() const { return !images.empty(); }
+};
+
 struct WorkloadConfig {
   std::string trace;                // path as resolved (relative to the config file's directory); "" with a model
   std::string trace_as_written;     // path as written in the config
@@ -37,6 +49,7 @@ struct WorkloadConfig {
   int64_t batch = 0;                // batch of a model with a dynamic first dimension (0 = not set: 1)
   std::string input;                // .npy with the model's input values (resolved); "" = synthetic or none
   std::vector<OpOverride> overrides;
+  DatasetConfig dataset;
   std::vector<std::string> layers;  // optional filter: only these op names (empty = all)
   std::string synthetic = "off";    // off | normal | uniform | laplace: values for ops without their own tensors
   double synthetic_scale = 1.0;

@@ -30,20 +30,26 @@ struct OpTiming {
   uint64_t vector_cycles = 0;
 };
 
-std::vector<OpTiming> timing_stage(const cfg::Config& c, const graph::Graph& g, const Progress& progress) {
-  std::vector<OpTiming> t(g.ops.size());
+// One call of the SystemC model for every graph of the run (it elaborates once per process).
+std::vector<std::vector<OpTiming>> timing_stage(const cfg::Config& c, const std::vector<const graph::Graph*>& graphs,
+                                                const Progress& progress) {
+  std::vector<std::vector<OpTiming>> t;
   std::vector<model::LayerShape> shapes;
-  std::vector<size_t> array_ops;
-  for (size_t i = 0; i < g.ops.size(); ++i) {
-    const Node& n = g.ops[i];
-    if (n.on_array()) shapes.push_back(n.shape), array_ops.push_back(i);
-    if (n.unit() == graph::Unit::kSfu) t[i].sfu_cycles = model::sfu_cycles(c.sfu, static_cast<uint64_t>(n.elements));
-    t[i].vector_ops = exec::Executor::vector_ops(g, n);
-    t[i].vector_cycles = model::vector_cycles(c.vector, t[i].vector_ops);
+  std::vector<std::pair<size_t, size_t>> where;  // (graph, op) of each shape
+  for (size_t gi = 0; gi < graphs.size(); ++gi) {
+    const graph::Graph& g = *graphs[gi];
+    t.emplace_back(g.ops.size());
+    for (size_t i = 0; i < g.ops.size(); ++i) {
+      const Node& n = g.ops[i];
+      if (n.on_array()) shapes.push_back(n.shape), where.emplace_back(gi, i);
+      if (n.unit() == graph::Unit::kSfu) t[gi][i].sfu_cycles = model::sfu_cycles(c.sfu, static_cast<uint64_t>(n.elements));
+      t[gi][i].vector_ops = exec::Executor::vector_ops(g, n);
+      t[gi][i].vector_cycles = model::vector_cycles(c.vector, t[gi][i].vector_ops);
+    }
   }
   model::sfu_prepare(c.sfu);  // the RTL bench must be elaborated before the array model's first sc_start
   std::vector<model::LayerTiming> lts = model::run_timing(c.array, c.memory, shapes, progress);
-  for (size_t j = 0; j < array_ops.size(); ++j) t[array_ops[j]].lt = lts[j];
+  for (size_t j = 0; j < where.size(); ++j) t[where[j].first][where[j].second].lt = lts[j];
   return t;
 }
 
@@ -165,24 +171,123 @@ std::string formats_of(const model::PeParams& p) {
   return r.a.name + " x " + r.b.name + " -> " + r.acc_name + " -> " + r.out_name;
 }
 
+// What one op did in one segment of the run (a graph run for some batches), in the units of the report; the
+// segments of a data-set run (full batches, and a last partial batch) add up.
+struct OpCounts {
+  uint64_t compute = 0, stall = 0, total = 0, dense_total = 0, macs = 0, sfu_ops = 0, vec_ops = 0, vec_cycles = 0;
+  uint64_t sram_words[3] = {0, 0, 0}, dram_bytes[3] = {0, 0, 0};
+  bool sparse = false;
+  uint64_t issued = 0, skipped = 0, gated = 0, meta_sram_bits = 0, meta_dram_bits = 0;
+  double nonzeros[2] = {0, 0}, elements[2] = {0, 0};
+  cost::Breakdown energy;
+  OpCounts& operator+=(const OpCounts& o) {
+    compute += o.compute, stall += o.stall, total += o.total, dense_total += o.dense_total, macs += o.macs;
+    sfu_ops += o.sfu_ops, vec_ops += o.vec_ops, vec_cycles += o.vec_cycles;
+    for (int i = 0; i < 3; ++i) sram_words[i] += o.sram_words[i], dram_bytes[i] += o.dram_bytes[i];
+    sparse = sparse || o.sparse;
+    issued += o.issued, skipped += o.skipped, gated += o.gated;
+    meta_sram_bits += o.meta_sram_bits, meta_dram_bits += o.meta_dram_bits;
+    for (int i = 0; i < 2; ++i) nonzeros[i] += o.nonzeros[i], elements[i] += o.elements[i];
+    energy += o.energy;
+    return *this;
+  }
+};
+
+// Cycles, traffic, sparsity and energy of op n run `batches` times with timing t and sparsity sums sp.
+OpCounts count_op(const cfg::Config& c, const Node& n, const OpTiming& t, const SparseSum* sp, uint64_t batches,
+                  CostStage& cost) {
+  OpCounts o;
+  o.vec_ops = t.vector_ops * batches;
+  o.vec_cycles = t.vector_cycles * batches;
+  cost::Activity act;
+  if (!n.on_array()) {
+    o.sfu_ops = n.unit() == graph::Unit::kSfu ? static_cast<uint64_t>(n.elements) * batches : 0;
+    o.compute = o.total = o.dense_total = t.sfu_cycles * batches + o.vec_cycles;
+    act.sfu_ops = o.sfu_ops;
+    act.vector_ops = o.vec_ops;
+    act.cycles = o.total;
+    o.energy = cost.energy(n, act);
+    return o;
+  }
+  const model::LayerTiming& lt = t.lt;
+  // Instances run one after the other, each as SCALE-Sim runs a layer (fresh memory state). A dataflow op's
+  // sparsity analysis covers every instance it computed; a standalone op's the one instance it computes.
+  const uint64_t rep = static_cast<uint64_t>(n.repeat) * batches;
+  const uint64_t mult = sp ? rep / sp->instances : 0;
+  // compute and stall are the array's (SCALE-Sim's figures); the vector-unit epilogue (bias, alpha/beta) runs after
+  // the array's last output and adds to the total.
+  o.compute = sp ? sp->compute * mult : lt.compute_cycles * rep;
+  o.stall = sp ? sp->stall * mult : lt.stall_cycles * rep;
+  o.total = o.compute + o.stall + o.vec_cycles;
+  o.dense_total = lt.total_cycles * rep + o.vec_cycles;
+  o.macs = lt.macs * rep;
+  act = times(cost::layer_activity(cost.arch(), n.shape, lt), rep);  // dense counts
+  act.vector_ops = o.vec_ops;
+  act.cycles = o.total;
+  for (int op = 0; op < 3; ++op) {
+    o.sram_words[op] = (op == model::kOfmap ? lt.traffic[op].sram_writes : lt.traffic[op].sram_reads) * rep;
+    o.dram_bytes[op] = ((op == model::kOfmap ? lt.traffic[op].dram_writes : lt.traffic[op].dram_reads) * rep *
+                            static_cast<uint64_t>(c.memory.word_bits[op]) + 7) / 8;
+  }
+  if (sp) {
+    o.sparse = true;
+    for (int i = 0; i < 2; ++i)
+      o.nonzeros[i] = sp->nonzeros[i] * static_cast<double>(mult), o.elements[i] = sp->elements[i] * static_cast<double>(mult);
+    o.issued = sp->issued * mult, o.skipped = sp->skipped * mult, o.gated = sp->gated * mult;
+    act.macs_full = o.issued - o.gated;
+    act.macs_gated = o.gated;
+    act.macs_skipped = o.skipped;
+    for (int op = 0; op < 2; ++op) {
+      if (!sp->compressed[op]) continue;  // compressed values + metadata replace the dense operand's traffic
+      const uint64_t wb = static_cast<uint64_t>(c.memory.word_bits[op]);
+      act.sram_read_bits[op] = (sp->sram_words[op] * wb - sp->meta_sram_bits[op]) * mult;
+      act.dram_read_bits = act.dram_read_bits - lt.traffic[op].dram_reads * wb * rep +
+                           (sp->dram_bytes[op] * 8 - sp->meta_dram_bits[op]) * mult;
+      o.meta_sram_bits += sp->meta_sram_bits[op] * mult, o.meta_dram_bits += sp->meta_dram_bits[op] * mult;
+      o.sram_words[op] = sp->sram_words[op] * mult;
+      o.dram_bytes[op] = sp->dram_bytes[op] * mult;
+    }
+    act.metadata_sram_bits = o.meta_sram_bits;
+    act.metadata_dram_bits = o.meta_dram_bits;
+  }
+  o.energy = cost.energy(n, act);
+  return o;
+}
+
 }  // namespace
 
 RunResult simulate(const cfg::Config& c, const graph::Graph& g, const std::map<std::string, exec::TensorF>& inputs,
                    const Progress& progress) {
+  RunPlan plan;
+  plan.graph = &g;
+  if (!inputs.empty()) plan.inputs = [&](uint64_t) { return inputs; };
+  return simulate(c, plan, progress);
+}
+
+RunResult simulate(const cfg::Config& c, const RunPlan& plan, const Progress& progress) {
+  const graph::Graph& g = *plan.graph;
   precheck(c, g);
-  const bool model_values = g.dataflow() && !inputs.empty();
+  std::vector<const graph::Graph*> graphs = {&g};
+  std::vector<uint64_t> batches = {plan.batches};
+  if (plan.tail) {
+    if (plan.tail->ops.size() != g.ops.size()) throw std::logic_error("simulate: the tail graph differs from the model");
+    graphs.push_back(plan.tail);
+    batches.push_back(1);
+  }
+  const bool values = !g.dataflow() || static_cast<bool>(plan.inputs);
   size_t arrays = 0;
-  for (const auto& n : g.ops) arrays += n.on_array() ? 1 : 0;
-  const size_t steps = arrays + g.ops.size();
-  auto tick = [&](size_t done) {
-    if (progress) progress(done, steps);
+  for (const auto* gr : graphs)
+    for (const auto& n : gr->ops) arrays += n.on_array() ? 1 : 0;
+  const uint64_t value_steps = values ? (plan.batches + (plan.tail ? 1 : 0)) * g.ops.size() : 0;
+  const uint64_t steps = arrays + value_steps;
+  auto tick = [&](uint64_t done) {
+    if (progress) progress(static_cast<size_t>(done), static_cast<size_t>(steps));
   };
 
   // Stage 1: timing.
-  const std::vector<OpTiming> tm = timing_stage(c, g, [&](size_t d, size_t) { tick(d); });
+  const std::vector<std::vector<OpTiming>> tm = timing_stage(c, graphs, [&](size_t d, size_t) { tick(d); });
 
-  // Stage 2: values (with the sparsity analysis of every GEMM instance).
-  SparsityStage sparsity(c, g, tm);
+  // Stage 2: values, batch by batch (with the sparsity analysis of every GEMM instance).
   exec::Machine mach;
   mach.pe = c.pe;
   mach.order = model::GemmOrder{c.array.dataflow, c.array.rows};
@@ -194,11 +299,24 @@ RunResult simulate(const cfg::Config& c, const graph::Graph& g, const std::map<s
   mach.synthetic_scale = c.workload.synthetic_scale;
   mach.sparsity = c.sparsity;
   mach.ideal = c.run.ideal_emulation == "on" || (c.run.ideal_emulation == "auto" && !g.dataflow());
-  exec::Executor ex(g, mach);
-  ex.on_gemm = [&](const exec::GemmCall& call) { return sparsity.on_gemm(call); };
-  ex.on_op = [&](size_t i) { tick(arrays + i + 1); };
-  uint64_t batches = 1;
-  if (!g.dataflow() || model_values) ex.run(inputs);
+  std::vector<std::unique_ptr<SparsityStage>> sparsity;
+  std::vector<std::unique_ptr<exec::Executor>> ex;
+  uint64_t step = arrays;
+  for (size_t gi = 0; gi < graphs.size(); ++gi) {
+    sparsity.push_back(std::make_unique<SparsityStage>(c, *graphs[gi], tm[gi]));
+    ex.push_back(std::make_unique<exec::Executor>(*graphs[gi], mach));
+    SparsityStage* sp = sparsity.back().get();
+    ex.back()->on_gemm = [sp](const exec::GemmCall& call) { return sp->on_gemm(call); };
+    ex.back()->on_op = [&](size_t) { tick(++step); };
+  }
+  if (values) {
+    uint64_t b = 0;
+    for (size_t gi = 0; gi < graphs.size(); ++gi)
+      for (uint64_t k = 0; k < batches[gi]; ++k, ++b) {
+        ex[gi]->run(g.dataflow() ? plan.inputs(b) : std::map<std::string, exec::TensorF>{});
+        if (plan.on_batch) plan.on_batch(b, *ex[gi]);
+      }
+  }
 
   // Stage 3: rows (cycles, traffic, sparsity, cost, accuracy) and totals.
   RunResult res;
@@ -219,56 +337,43 @@ RunResult simulate(const cfg::Config& c, const graph::Graph& g, const std::map<s
   r.columns[k.formats].terminal = overrides;
   CostStage cost(c, g);
   const cost::CostModel& area = cost.base();
-  const cost::ArchDesc& arch = cost.arch();
   const double pes = static_cast<double>(c.array.rows * c.array.cols);
-  // Words are packed: n words of b bits occupy ceil(n * b / 8) bytes.
-  auto bytes = [&](uint64_t words, int op) { return (words * c.memory.word_bits[op] + 7) / 8; };
+  auto bytes = [&](uint64_t words, int op) { return (words * c.memory.word_bits[op] + 7) / 8; };  // packed words
 
-  uint64_t sum_compute = 0, sum_stall = 0, sum_total = 0, sum_macs = 0, sum_folds = 0, sum_dense_total = 0;
-  uint64_t sum_issued = 0, sum_skipped = 0, sum_gated = 0, sum_meta_sram = 0, sum_meta_dram = 0;
-  uint64_t sum_sfu = 0, sum_vec_ops = 0, sum_vec_cycles = 0;
-  double nz_a = 0, el_a = 0, nz_b = 0, el_b = 0;  // element-weighted densities
+  OpCounts run;
+  uint64_t sum_folds = 0;
   double sum_util_w = 0, sum_meff_w = 0, peak = 0;
-  uint64_t sum_sram[3] = {0, 0, 0}, sum_dram[3] = {0, 0, 0};
-  cost::Breakdown run_energy;
   for (size_t i = 0; i < g.ops.size(); ++i) {
     const Node& n = g.ops[i];
-    const OpTiming& t = tm[i];
+    const model::LayerTiming& lt = tm[0][i].lt;  // the full batch's mapping describes the op
+    OpCounts o;
+    exec::NodeStats stats;
+    for (size_t gi = 0; gi < graphs.size(); ++gi) {
+      o += count_op(c, graphs[gi]->ops[i], tm[gi][i], sparsity[gi]->sum(i), batches[gi], cost);
+      stats += ex[gi]->stats()[i];
+    }
+    run += o;
     std::vector<Value> row(r.columns.size());
     row[k.layer] = n.name;
     row[k.type] = std::string(graph::to_string(n.kind));
     row[k.unit] = std::string(graph::to_string(n.unit()));
-    fill_accuracy(row, k, ex.stats()[i]);
-    const uint64_t vec_ops = t.vector_ops * batches, vec_cycles = t.vector_cycles * batches;
-    row[k.vec_ops] = i64(vec_ops);
-    row[k.vec_cycles] = i64(vec_cycles);
-    sum_vec_ops += vec_ops, sum_vec_cycles += vec_cycles;
+    fill_accuracy(row, k, stats);
+    row[k.vec_ops] = i64(o.vec_ops);
+    row[k.vec_cycles] = i64(o.vec_cycles);
+    row[k.compute] = i64(o.compute), row[k.stall] = i64(o.stall), row[k.total] = i64(o.total);
+    row[k.dense_total] = i64(o.dense_total);
+    row[k.time] = static_cast<double>(o.total) / c.array.clock_mhz;
+    row[k.macs] = i64(o.macs);
+    row[k.sfu_ops] = i64(o.sfu_ops);
+    const double time_us = static_cast<double>(o.total) / c.array.clock_mhz;
     if (!n.on_array()) {
-      const uint64_t sfu_ops = n.unit() == graph::Unit::kSfu ? static_cast<uint64_t>(n.elements) * batches : 0;
-      const uint64_t cyc = t.sfu_cycles * batches + vec_cycles;
       row[k.shape] = n.standalone() ? std::string(graph::to_string(n.kind)) + " " + std::to_string(n.elements)
                                     : graph::shape_str(g.tensors.at(n.outputs[0]).shape);
-      row[k.sfu_ops] = i64(sfu_ops);
-      row[k.compute] = i64(cyc), row[k.stall] = i64(0), row[k.total] = i64(cyc), row[k.dense_total] = i64(cyc);
-      row[k.time] = static_cast<double>(cyc) / c.array.clock_mhz;
-      row[k.macs] = i64(0);
-      cost::Activity act;
-      act.sfu_ops = sfu_ops;
-      act.vector_ops = vec_ops;
-      act.cycles = cyc;
-      const cost::Breakdown e = cost.energy(n, act);
-      fill_cost(row, k, e, area.time_us(act), area, 0);
-      run_energy += e;
+      fill_cost(row, k, o.energy, time_us, area, 0);
       r.rows.push_back(row);
-      sum_compute += cyc, sum_total += cyc, sum_dense_total += cyc, sum_sfu += sfu_ops;
       continue;
     }
-    const model::LayerTiming& lt = t.lt;
-    // Instances run one after the other, each as SCALE-Sim runs a layer (fresh memory state).
-    const uint64_t rep = static_cast<uint64_t>(n.repeat) * batches;
-    const SparseSum* sp = sparsity.sum(i);
-    // A dataflow op's analysis covers every instance; a standalone op's covers the one it computes.
-    const uint64_t mult = sp ? rep / sp->instances : 0;
+    const SparseSum* sp = sparsity[0]->sum(i);
     std::string shape = std::to_string(n.shape.M()) + "x" + std::to_string(n.shape.N()) + "x" +
                         std::to_string(n.shape.K());
     if (n.repeat > 1) shape += " x" + std::to_string(n.repeat);
@@ -278,85 +383,38 @@ RunResult simulate(const cfg::Config& c, const graph::Graph& g, const std::map<s
     row[k.m] = i64(static_cast<uint64_t>(n.shape.M()));
     row[k.n] = i64(static_cast<uint64_t>(n.shape.N()));
     row[k.k] = i64(static_cast<uint64_t>(n.shape.K()));
-    row[k.sfu_ops] = i64(0);
-    // compute and stall are the array's (SCALE-Sim's figures); the vector-unit epilogue (bias, alpha/beta) runs
-    // after the array's last output and adds to the total.
-    const uint64_t compute = sp ? sp->compute * mult : lt.compute_cycles * rep;
-    const uint64_t stall = sp ? sp->stall * mult : lt.stall_cycles * rep;
-    const uint64_t total = compute + stall + vec_cycles;
-    const uint64_t dense_total = lt.total_cycles * rep + vec_cycles;
-    const uint64_t macs = lt.macs * rep;
     row[k.folds] = i64(static_cast<uint64_t>(sp ? sp->folds : lt.folds));
-    row[k.compute] = i64(compute);
-    row[k.stall] = i64(stall);
-    row[k.total] = i64(total);
-    row[k.time] = static_cast<double>(total) / c.array.clock_mhz;
     row[k.cutil] = 100.0 * lt.compute_util;
     row[k.meff] = 100.0 * lt.mapping_eff;
-    row[k.outil] = total ? 100.0 * static_cast<double>(macs) / (pes * static_cast<double>(total)) : 0.0;
-    row[k.macs] = i64(macs);
-    row[k.dense_total] = i64(dense_total);
-    row[k.speedup] = total ? static_cast<double>(dense_total) / static_cast<double>(total) : 1.0;
-    cost::Activity act = times(cost::layer_activity(arch, n.shape, lt), rep);  // dense counts
-    act.vector_ops = vec_ops;
-    act.cycles = total;
-    uint64_t meta_sram_bits = 0, meta_dram_bits = 0;
-    if (sp) {
-      row[k.dens_a] = sp->elements[0] > 0 ? 100.0 * sp->nonzeros[0] / sp->elements[0] : 100.0;
-      row[k.dens_b] = sp->elements[1] > 0 ? 100.0 * sp->nonzeros[1] / sp->elements[1] : 100.0;
-      nz_a += sp->nonzeros[0] * static_cast<double>(mult), el_a += sp->elements[0] * static_cast<double>(mult);
-      nz_b += sp->nonzeros[1] * static_cast<double>(mult), el_b += sp->elements[1] * static_cast<double>(mult);
-      row[k.macs_issued] = i64(sp->issued * mult);
-      row[k.macs_skipped] = i64(sp->skipped * mult);
-      row[k.macs_gated] = i64(sp->gated * mult);
-      sum_issued += sp->issued * mult, sum_skipped += sp->skipped * mult, sum_gated += sp->gated * mult;
-      act.macs_full = (sp->issued - sp->gated) * mult;
-      act.macs_gated = sp->gated * mult;
-      act.macs_skipped = sp->skipped * mult;
-      for (int o = 0; o < 2; ++o) {
-        if (!sp->compressed[o]) continue;
-        const uint64_t wb = static_cast<uint64_t>(c.memory.word_bits[o]);
-        act.sram_read_bits[o] = (sp->sram_words[o] * wb - sp->meta_sram_bits[o]) * mult;
-        act.dram_read_bits = act.dram_read_bits - lt.traffic[o].dram_reads * wb * rep +
-                             (sp->dram_bytes[o] * 8 - sp->meta_dram_bits[o]) * mult;
-        meta_sram_bits += sp->meta_sram_bits[o] * mult, meta_dram_bits += sp->meta_dram_bits[o] * mult;
-      }
-      act.metadata_sram_bits = meta_sram_bits;
-      act.metadata_dram_bits = meta_dram_bits;
-      row[k.meta_sram] = i64((meta_sram_bits + 7) / 8);
-      row[k.meta_dram] = i64((meta_dram_bits + 7) / 8);
-      sum_meta_sram += meta_sram_bits, sum_meta_dram += meta_dram_bits;
+    row[k.outil] = o.total ? 100.0 * static_cast<double>(o.macs) / (pes * static_cast<double>(o.total)) : 0.0;
+    row[k.speedup] = o.total ? static_cast<double>(o.dense_total) / static_cast<double>(o.total) : 1.0;
+    if (o.sparse) {
+      row[k.dens_a] = o.elements[0] > 0 ? 100.0 * o.nonzeros[0] / o.elements[0] : 100.0;
+      row[k.dens_b] = o.elements[1] > 0 ? 100.0 * o.nonzeros[1] / o.elements[1] : 100.0;
+      row[k.macs_issued] = i64(o.issued);
+      row[k.macs_skipped] = i64(o.skipped);
+      row[k.macs_gated] = i64(o.gated);
+      row[k.meta_sram] = i64((o.meta_sram_bits + 7) / 8);
+      row[k.meta_dram] = i64((o.meta_dram_bits + 7) / 8);
     }
-    const cost::Breakdown e = cost.energy(n, act);
-    fill_cost(row, k, e, area.time_us(act), area, macs);
-    run_energy += e;
-    uint64_t rd = 0, wr = 0;
+    fill_cost(row, k, o.energy, time_us, area, o.macs);
     double layer_peak = 0;
-    for (int o = 0; o < 3; ++o) {
-      uint64_t words = (o == model::kOfmap ? lt.traffic[o].sram_writes : lt.traffic[o].sram_reads) * rep;
-      uint64_t dram = bytes((o == model::kOfmap ? lt.traffic[o].dram_writes : lt.traffic[o].dram_reads) * rep, o);
-      if (sp && o != model::kOfmap && sp->compressed[o]) {  // compressed values + metadata
-        words = sp->sram_words[o] * mult;
-        dram = sp->dram_bytes[o] * mult;
-      }
-      row[k.sram_words[o]] = i64(words);
-      row[k.sram_bytes[o]] = i64(bytes(words, o));
-      row[k.dram_bytes[o]] = i64(dram);
-      (o == model::kOfmap ? wr : rd) += dram;
-      sum_sram[o] += words;
-      sum_dram[o] += dram;
-      layer_peak += lt.dram_peak_words_per_cycle[o] * c.memory.word_bits[o] / 8.0;
+    for (int op = 0; op < 3; ++op) {
+      row[k.sram_words[op]] = i64(o.sram_words[op]);
+      row[k.sram_bytes[op]] = i64(bytes(o.sram_words[op], op));
+      row[k.dram_bytes[op]] = i64(o.dram_bytes[op]);
+      layer_peak += lt.dram_peak_words_per_cycle[op] * c.memory.word_bits[op] / 8.0;
     }
+    const uint64_t rd = o.dram_bytes[0] + o.dram_bytes[1], wr = o.dram_bytes[2];
     row[k.dram_rd] = i64(rd);
     row[k.dram_wr] = i64(wr);
-    row[k.bw_avg] = total ? static_cast<double>(rd + wr) / static_cast<double>(total) : 0.0;
+    row[k.bw_avg] = o.total ? static_cast<double>(rd + wr) / static_cast<double>(o.total) : 0.0;
     row[k.bw_peak] = layer_peak;
     r.rows.push_back(row);
-    sum_compute += compute, sum_stall += stall, sum_total += total, sum_macs += macs;
-    sum_dense_total += dense_total;
-    sum_folds += static_cast<uint64_t>(sp ? sp->folds : lt.folds) * rep;
-    sum_util_w += lt.compute_util * static_cast<double>(compute);
-    sum_meff_w += lt.mapping_eff * static_cast<double>(compute);
+    sum_folds += static_cast<uint64_t>(sp ? sp->folds : lt.folds) * static_cast<uint64_t>(n.repeat) *
+                 (plan.batches + (plan.tail ? 1 : 0));
+    sum_util_w += lt.compute_util * static_cast<double>(o.compute);
+    sum_meff_w += lt.mapping_eff * static_cast<double>(o.compute);
     peak = std::max(peak, layer_peak);
   }
   std::vector<Value>& tot = r.total;
@@ -364,46 +422,48 @@ RunResult simulate(const cfg::Config& c, const graph::Graph& g, const std::map<s
   tot[k.layer] = std::string("TOTAL");
   tot[k.shape] = std::to_string(g.ops.size()) + " ops";
   tot[k.folds] = i64(sum_folds);
-  tot[k.compute] = i64(sum_compute);
-  tot[k.stall] = i64(sum_stall);
-  tot[k.total] = i64(sum_total);
-  tot[k.time] = static_cast<double>(sum_total) / c.array.clock_mhz;
+  tot[k.compute] = i64(run.compute);
+  tot[k.stall] = i64(run.stall);
+  tot[k.total] = i64(run.total);
+  tot[k.time] = static_cast<double>(run.total) / c.array.clock_mhz;
   // Network-level utilisations are compute-cycle-weighted means of the per-layer figures.
-  tot[k.cutil] = sum_compute ? 100.0 * sum_util_w / static_cast<double>(sum_compute) : 0.0;
-  tot[k.meff] = sum_compute ? 100.0 * sum_meff_w / static_cast<double>(sum_compute) : 0.0;
-  tot[k.outil] = sum_total ? 100.0 * static_cast<double>(sum_macs) / (pes * static_cast<double>(sum_total)) : 0.0;
-  tot[k.macs] = i64(sum_macs);
-  tot[k.dense_total] = i64(sum_dense_total);
-  tot[k.speedup] = sum_total ? static_cast<double>(sum_dense_total) / static_cast<double>(sum_total) : 1.0;
-  tot[k.vec_ops] = i64(sum_vec_ops);
-  tot[k.vec_cycles] = i64(sum_vec_cycles);
+  tot[k.cutil] = run.compute ? 100.0 * sum_util_w / static_cast<double>(run.compute) : 0.0;
+  tot[k.meff] = run.compute ? 100.0 * sum_meff_w / static_cast<double>(run.compute) : 0.0;
+  tot[k.outil] = run.total ? 100.0 * static_cast<double>(run.macs) / (pes * static_cast<double>(run.total)) : 0.0;
+  tot[k.macs] = i64(run.macs);
+  tot[k.dense_total] = i64(run.dense_total);
+  tot[k.speedup] = run.total ? static_cast<double>(run.dense_total) / static_cast<double>(run.total) : 1.0;
+  tot[k.vec_ops] = i64(run.vec_ops);
+  tot[k.vec_cycles] = i64(run.vec_cycles);
+  tot[k.sfu_ops] = i64(run.sfu_ops);
   if (sparse) {
-    tot[k.dens_a] = el_a > 0 ? 100.0 * nz_a / el_a : 100.0;
-    tot[k.dens_b] = el_b > 0 ? 100.0 * nz_b / el_b : 100.0;
-    tot[k.macs_issued] = i64(sum_issued);
-    tot[k.macs_skipped] = i64(sum_skipped);
-    tot[k.macs_gated] = i64(sum_gated);
-    tot[k.meta_sram] = i64((sum_meta_sram + 7) / 8);
-    tot[k.meta_dram] = i64((sum_meta_dram + 7) / 8);
+    tot[k.dens_a] = run.elements[0] > 0 ? 100.0 * run.nonzeros[0] / run.elements[0] : 100.0;
+    tot[k.dens_b] = run.elements[1] > 0 ? 100.0 * run.nonzeros[1] / run.elements[1] : 100.0;
+    tot[k.macs_issued] = i64(run.issued);
+    tot[k.macs_skipped] = i64(run.skipped);
+    tot[k.macs_gated] = i64(run.gated);
+    tot[k.meta_sram] = i64((run.meta_sram_bits + 7) / 8);
+    tot[k.meta_dram] = i64((run.meta_dram_bits + 7) / 8);
   }
-  fill_cost(tot, k, run_energy, static_cast<double>(sum_total) / c.array.clock_mhz, area, sum_macs);
+  fill_cost(tot, k, run.energy, static_cast<double>(run.total) / c.array.clock_mhz, area, run.macs);
   accuracy_totals(r, k);
   // The local SQNR earns its terminal column where it differs from the compounded one (models, SFU ops fed
   // by an earlier op).
   for (const auto& row : r.rows)
     if (!std::holds_alternative<std::monostate>(row[k.sqnr_local]) && row[k.sqnr_local] != row[k.sqnr])
       r.columns[k.sqnr_local].terminal = true;
-  tot[k.sfu_ops] = i64(sum_sfu);
-  for (int o = 0; o < 3; ++o) {
-    tot[k.sram_words[o]] = i64(sum_sram[o]);
-    tot[k.sram_bytes[o]] = i64(bytes(sum_sram[o], o));
-    tot[k.dram_bytes[o]] = i64(sum_dram[o]);
+  for (int op = 0; op < 3; ++op) {
+    tot[k.sram_words[op]] = i64(run.sram_words[op]);
+    tot[k.sram_bytes[op]] = i64(bytes(run.sram_words[op], op));
+    tot[k.dram_bytes[op]] = i64(run.dram_bytes[op]);
   }
-  tot[k.dram_rd] = i64(sum_dram[0] + sum_dram[1]);
-  tot[k.dram_wr] = i64(sum_dram[2]);
-  tot[k.bw_avg] = sum_total ? static_cast<double>(sum_dram[0] + sum_dram[1] + sum_dram[2]) / static_cast<double>(sum_total) : 0.0;
+  tot[k.dram_rd] = i64(run.dram_bytes[0] + run.dram_bytes[1]);
+  tot[k.dram_wr] = i64(run.dram_bytes[2]);
+  tot[k.bw_avg] = run.total ? static_cast<double>(run.dram_bytes[0] + run.dram_bytes[1] + run.dram_bytes[2]) /
+                                  static_cast<double>(run.total)
+                            : 0.0;
   tot[k.bw_peak] = peak;
-  res.outputs = ex.outputs();
+  res.outputs = ex.back()->outputs();
   return res;
 }
 

@@ -479,12 +479,6 @@ struct Executor::Impl {
     st.gemm_outputs += c.size();
   }
 
-  static void add_counters(model::GemmCounters& a, const model::GemmCounters& b) {
-    a.saturations_a += b.saturations_a, a.saturations_b += b.saturations_b;
-    a.underflows_a += b.underflows_a, a.underflows_b += b.underflows_b;
-    a.acc_overflows += b.acc_overflows, a.spills += b.spills, a.nan_outputs += b.nan_outputs;
-    a.zero_products += b.zero_products, a.macs_skipped += b.macs_skipped, a.steps_skipped += b.steps_skipped;
-  }
 
   // ---- SFU ----
   std::vector<float> sfu_sim(Kind k, const float* x, int64_t n) const {
@@ -561,6 +555,21 @@ Executor::Executor(const graph::Graph& g, Machine m)
 }
 
 Executor::~Executor() = default;
+
+void add_counters(model::GemmCounters& a, const model::GemmCounters& b) {
+  a.saturations_a += b.saturations_a, a.saturations_b += b.saturations_b;
+  a.underflows_a += b.underflows_a, a.underflows_b += b.underflows_b;
+  a.acc_overflows += b.acc_overflows, a.spills += b.spills, a.nan_outputs += b.nan_outputs;
+  a.zero_products += b.zero_products, a.macs_skipped += b.macs_skipped, a.steps_skipped += b.steps_skipped;
+}
+
+NodeStats& NodeStats::operator+=(const NodeStats& o) {
+  computed = computed || o.computed;
+  vs_ref += o.vs_ref, local += o.local, vs_ideal += o.vs_ideal;
+  outputs += o.outputs, gemm_outputs += o.gemm_outputs, bit_identical += o.bit_identical;
+  add_counters(counters, o.counters);
+  return *this;
+}
 
 namespace {
 
@@ -695,7 +704,7 @@ void Executor::run_standalone() {
       st.local.add(ref.data(), r.c.data(), r.c.size());
       st.outputs += r.c.size();
       if (m_.ideal) Impl::count_ideal(st, model::ideal_gemm(im.resolved[i], q, M, N, K, m_.threads), r.c);
-      Impl::add_counters(st.counters, r.counters);
+      add_counters(st.counters, r.counters);
       prev = std::move(r.c);
       prev_ref = ref;
     } else if (n.unit() == graph::Unit::kSfu && !prev.empty()) {

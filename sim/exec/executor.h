@@ -59,7 +59,9 @@ struct NodeStats {
   uint64_t outputs = 0;            // output values compared (per batch: every instance of a dataflow op)
   uint64_t gemm_outputs = 0, bit_identical = 0;  // array ops: outputs with the ideal emulation's float32 bits
   model::GemmCounters counters;    // quantization and accumulator events (summed over instances and batches)
+  NodeStats& operator+=(const NodeStats& o);  // the same op in several runs (batches of different sizes)
 };
+void add_counters(model::GemmCounters& a, const model::GemmCounters& b);
 
 // One GEMM instance as the PE sees it, handed to Executor::on_gemm before the datapath runs.
 struct GemmCall {

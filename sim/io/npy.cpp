@@ -126,7 +126,7 @@ std::string shape_str(const std::vector<size_t>& shape) {
   return s + ")";
 }
 
-NpyArray parse_npy_f32(const std::string& b, const std::string& path) {
+NpyHeader parse_npy_header(const std::string& b, const std::string& path) {
   if (b.empty()) fail(path, "empty file (expected a NumPy .npy array)");
   static const char kMagic[] = "\x93NUMPY";
   if (b.size() < 10 || std::memcmp(b.data(), kMagic, 6) != 0) {
@@ -148,33 +148,53 @@ NpyArray parse_npy_f32(const std::string& b, const std::string& path) {
   }
   if (b.size() < offset + header_len) fail(path, "truncated .npy header");
   const std::string header = b.substr(offset, header_len);
-  std::string descr;
-  bool fortran = false;
-  std::vector<size_t> shape;
-  HeaderParser(header, path).parse(&descr, &fortran, &shape);
+  NpyHeader h;
+  HeaderParser(header, path).parse(&h.descr, &h.fortran, &h.shape);
+  if (h.fortran) {
+    fail(path, "Fortran-order (column-major) arrays are not supported: save a C-order array "
+               "(np.save(path, np.ascontiguousarray(x)))");
+  }
+  h.data_offset = offset + header_len;
+  return h;
+}
+
+size_t npy_element_size(const std::string& descr) {
+  if (descr == "<f4" || descr == "<i4" || descr == "<u4") return 4;
+  if (descr == "<f8" || descr == "<i8" || descr == "<u8") return 8;
+  if (descr == "|u1" || descr == "|i1" || descr == "|b1") return 1;
+  if (descr == "<i2" || descr == "<u2" || descr == "<f2") return 2;
+  return 0;
+}
+
+// The element count of `h` checked against the bytes after the header.
+size_t npy_checked_count(const NpyHeader& h, const std::string& b, const std::string& path, size_t elem) {
+  size_t n = 1;
+  for (size_t d : h.shape) {
+    if (d != 0 && n > SIZE_MAX / elem / d) fail(path, "array shape " + shape_str(h.shape) + " is too large");
+    n *= d;
+  }
+  const size_t have = b.size() - h.data_offset;
+  if (have < n * elem) {
+    fail(path, "truncated data: shape " + shape_str(h.shape) + " needs " + std::to_string(n * elem) +
+                   " bytes after the header, the file has " + std::to_string(have));
+  }
+  if (have > n * elem) {
+    fail(path, "unexpected " + std::to_string(have - n * elem) + " bytes after the " + std::to_string(n) +
+                   " values of shape " + shape_str(h.shape));
+  }
+  return n;
+}
+
+NpyArray parse_npy_f32(const std::string& b, const std::string& path) {
+  const NpyHeader h = parse_npy_header(b, path);
+  const std::string& descr = h.descr;
+  const std::vector<size_t>& shape = h.shape;
+  const size_t data_offset = h.data_offset;
   if (descr != "<f4") {
     fail(path, "dtype '" + descr + "'" + dtype_name(descr) +
                    " is not supported: expected little-endian float32 ('<f4'); convert with x.astype(np.float32)");
   }
-  if (fortran) {
-    fail(path, "Fortran-order (column-major) arrays are not supported: save a C-order array "
-               "(np.save(path, np.ascontiguousarray(x)))");
-  }
-  size_t n = 1;
-  for (size_t d : shape) {
-    if (d != 0 && n > SIZE_MAX / 4 / d) fail(path, "array shape " + shape_str(shape) + " is too large");
-    n *= d;
-  }
-  const size_t data_offset = offset + header_len;
-  const size_t have = b.size() - data_offset;
-  if (have < n * 4) {
-    fail(path, "truncated data: shape " + shape_str(shape) + " needs " + std::to_string(n * 4) +
-                   " bytes of float32 after the header, the file has " + std::to_string(have));
-  }
-  if (have > n * 4) {
-    fail(path, "unexpected " + std::to_string(have - n * 4) + " bytes after the " + std::to_string(n) +
-                   " float32 values of shape " + shape_str(shape));
-  }
+  const size_t n = npy_checked_count(h, b, path, 4);
   NpyArray a;
   a.shape = shape;
   a.data.resize(n);

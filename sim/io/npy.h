@@ -14,6 +14,18 @@ struct NpyArray {
 };
 
 NpyArray read_npy_f32(const std::string& path);
+
+// The header of a .npy file (any dtype): descr such as '<f4', '|u1', '<i8'; C order only (InputError otherwise).
+struct NpyHeader {
+  std::string descr;
+  bool fortran = false;
+  std::vector<size_t> shape;
+  size_t data_offset = 0;  // where the values start in the file's bytes
+};
+NpyHeader parse_npy_header(const std::string& bytes, const std::string& path);
+size_t npy_element_size(const std::string& descr);  // bytes per value; 0 for dtypes lpsim does not read
+// Values in the file for `h` (product of its shape), after checking the file holds exactly that many.
+size_t npy_checked_count(const NpyHeader& h, const std::string& bytes, const std::string& path, size_t elem);
 // Parses the bytes of a .npy file; `path` is only used in messages.
 NpyArray parse_npy_f32(const std::string& bytes, const std::string& path);
 // The bytes of a version-1.0 .npy file holding `data` (product(shape) values) as '<f4', C order.
