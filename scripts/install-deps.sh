@@ -15,6 +15,8 @@ PKGS=(
   python3-matplotlib                       # `lpsim report`: trade-off plots (scripts/lpsim-report.py)
   libonnx-dev libprotobuf-dev              # ONNX model import (sim/onnx): ONNX protobuf classes + protobuf runtime
   libonnx-testdata                         # ONNX backend node tests run by tests/onnx (ctest label onnx)
+  zlib1g-dev                               # gzip-compressed IDX data sets (workload.dataset)
+  dataset-fashion-mnist                    # Fashion-MNIST (IDX .gz): the shipped models' test set
   time                                     # GNU time: peak RSS in benchmarks
   slurm-wlm munge                          # a private one-node Slurm for the --emit slurm test (scripts/test-slurm.sh)
   parallel                                 # GNU parallel for the --emit parallel test (scripts/test-parallel.sh)

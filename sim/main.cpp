@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "util/error.h"
+#include "util/interrupt.h"
 #include "version.h"
 
 // libsystemc.so defines main() and needs an sc_main symbol; ours is never called because our main() wins.
@@ -75,6 +76,9 @@ int main(int argc, char** argv) {
     } catch (const lpsim::InputError& e) {
       std::cerr << "error: " << e.what() << "\n";
       return lpsim::kExitInputError;
+    } catch (const lpsim::Interrupted& e) {
+      std::cerr << "\n" << e.what() << "\n";
+      return lpsim::kExitInterrupted;
     } catch (const std::exception& e) {
       std::cerr << "lpsim " << name << ": internal error: " << e.what() << "\n";
       return lpsim::kExitFailure;

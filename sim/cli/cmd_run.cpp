@@ -5,7 +5,9 @@
 #include "cli/options.h"
 #include "config/config.h"
 #include "driver/driver.h"
+#include "driver/task.h"
 #include "driver/workload.h"
+#include "util/interrupt.h"
 #include "io/npy.h"
 #include "driver/precheck.h"
 #include "report/scalesim_reports.h"
@@ -18,7 +20,8 @@ namespace {
 
 struct Loaded {
   cfg::Config config;
-  graph::Graph trace;
+  driver::RunWorkload work;
+  const graph::Graph& trace() const { return work.graph; }
 };
 
 void add_config_options(po::options_description& o) {
@@ -37,8 +40,8 @@ Loaded load(const po::variables_map& vm) {
   std::string model_path = vm.count("model") ? vm["model"].as<std::string>() : std::string();
   if (!trace_path.empty() && !model_path.empty()) throw InputError("--trace and --model exclude each other: give one");
   Loaded l{cfg::load_config(vm["config"].as<std::string>(), overrides, trace_path, model_path), {}};
-  l.trace = driver::load_workload(l.config);
-  driver::precheck(l.config, l.trace);
+  l.work = driver::load_run_workload(l.config);
+  driver::precheck(l.config, l.trace());
   return l;
 }
 
@@ -85,16 +88,43 @@ int cmd_run(const Args& args) {
 
   Loaded l = load(vm);
   std::string out_dir = vm.count("out") ? vm["out"].as<std::string>() : l.config.run.out_dir;
-  const auto inputs = driver::graph_inputs(l.config, l.trace);
+  const auto inputs = driver::graph_inputs(l.config, l.trace());
   const bool dump = vm.count("dump-outputs") || l.config.run.dump_outputs;
-  if (dump && !l.trace.dataflow())
-    throw InputError("--dump-outputs / run.dump_outputs writes a model's graph outputs; " + l.trace.file +
+  if (dump && !l.trace().dataflow())
+    throw InputError("--dump-outputs / run.dump_outputs writes a model's graph outputs; " + l.trace().file +
                      " is a trace without graph outputs");
-  if (dump && inputs.empty())
+  if (dump && inputs.empty() && !l.work.dataset)
     throw InputError("--dump-outputs / run.dump_outputs needs values: give workload.input or workload.synthetic");
-  ProgressBar bar("run " + l.trace.name);  // steps: timing of each array op, then each op's values
-  driver::RunResult res = driver::simulate(l.config, l.trace, inputs, [&](size_t d, size_t t) { bar.update(d, t); });
-  bar.finish();
+  driver::RunResult res;
+  driver::TaskCounts task;
+  if (l.work.dataset) {
+    // A data set: batch by batch, the task figures from each batch's logits; the bar counts images.
+    const io::Dataset& d = *l.work.dataset;
+    ProgressBar bar("run " + l.trace().name + " on " + std::to_string(d.count) + " images");
+    driver::RunPlan plan;
+    plan.graph = &l.work.graph;
+    plan.batches = l.work.batches;
+    plan.tail = l.work.tail.get();
+    plan.inputs = [&](uint64_t b) { return l.work.dataset_batch(b); };
+    uint64_t done = 0;
+    plan.on_batch = [&](uint64_t b, const exec::Executor& ex) {
+      const std::string& out = l.trace().outputs[0];
+      const int64_t* labels = d.labels.empty() ? nullptr : d.labels.data() + b * static_cast<uint64_t>(l.work.batch);
+      task.add(ex.outputs().at(out), ex.reference_outputs().at(out), labels, l.config.workload.dataset.labels);
+      done = task.images;
+      bar.update(done, static_cast<size_t>(d.count));
+      throw_if_interrupted();
+    };
+    InterruptGuard ctrl_c;
+    res = driver::simulate(l.config, plan);
+    bar.finish();
+    driver::fill_task(res.report, task, static_cast<uint64_t>(l.work.batch),
+                      l.work.batches + (l.work.tail ? 1 : 0));
+  } else {
+    ProgressBar bar("run " + l.trace().name);  // steps: timing of each array op, then each op's values
+    res = driver::simulate(l.config, l.trace(), inputs, [&](size_t d, size_t t) { bar.update(d, t); });
+    bar.finish();
+  }
   const report::Report& r = res.report;
   if (vm.count("columns")) {
     std::cout << report::columns_markdown(r);
@@ -108,6 +138,7 @@ int cmd_run(const Args& args) {
     if (f == "json") files.add("report.json", json);
     if (f == "csv") files.add("layers.csv", csv);
   }
+  if (!r.task_columns.empty()) files.add("task.csv", report::render_task_csv(r));
   if (dump)
     for (const auto& [name, t] : res.outputs) {
       // File name: the output's name with characters other than [A-Za-z0-9_.-] replaced by '_'.
@@ -119,17 +150,18 @@ int cmd_run(const Args& args) {
   if (l.config.run.scalesim_reports) {
     // First/last access cycles of each array op (one more pass of its memory model), in report order.
     std::vector<model::AccessSpans> spans;
-    for (const auto& n : l.trace.ops)
+    for (const auto& n : l.trace().ops)
       if (n.on_array()) spans.push_back(model::access_spans(l.config.array, l.config.memory, n.shape));
     for (const auto& [name, text] : report::scalesim_reports(r, l.config.memory, spans))
       files.add(l.config.run.name + "/" + name, text);
   }
   files.commit();
   if (format == "table") {
-    std::cout << "lpsim: " << l.trace.name << " (" << l.trace.ops.size() << " ops) on a " << l.config.array.rows
+    std::cout << "lpsim: " << l.trace().name << " (" << l.trace().ops.size() << " ops) on a " << l.config.array.rows
               << "x" << l.config.array.cols << " " << model::to_string(l.config.array.dataflow) << " array at "
               << l.config.array.clock_mhz << " MHz\n\n"
               << table;
+    if (!r.task_columns.empty()) std::cout << "\ntask (" << l.config.workload.dataset.images << "):\n" << report::render_task_table(r);
     if (!files.paths().empty()) std::cout << "\nwrote " << join(files.paths()) << "\n";
   } else if (format == "json") {
     std::cout << json;
@@ -159,10 +191,10 @@ int cmd_validate(const Args& args) {
   }
   if (!parse_command_line("validate", args, opts, pos, vm, help)) return kExitOk;
   Loaded l = load(vm);
-  std::cout << cfg::dump_config(l.config) << "# " << (l.trace.format == "onnx" ? "model" : "trace") << ": "
-            << l.trace.file << " (" << l.trace.format << ", " << l.trace.ops.size() << " ops, " << l.trace.macs()
+  std::cout << cfg::dump_config(l.config) << "# " << (l.trace().format == "onnx" ? "model" : "trace") << ": "
+            << l.trace().file << " (" << l.trace().format << ", " << l.trace().ops.size() << " ops, " << l.trace().macs()
             << " MACs)\n"
-            << "# ok: config and " << (l.trace.format == "onnx" ? "model" : "trace") << " are valid\n";
+            << "# ok: config and " << (l.trace().format == "onnx" ? "model" : "trace") << " are valid\n";
   return kExitOk;
 }
 

@@ -36,6 +36,67 @@ void apply_overrides(const cfg::Config& c, graph::Graph& g) {
 
 }  // namespace
 
+namespace {
+
+graph::Graph import_model(const cfg::Config& c, int64_t batch) {
+  onnx_import::ImportOptions o;
+  o.where = c.loc("workload.model");
+  o.input_shape = c.workload.input_shape;
+  o.input_shape_where = c.loc("workload.input_shape");
+  o.batch = batch;
+  o.batch_where = c.loc("workload.batch");
+  if (!o.input_shape.empty() && batch > 0) o.input_shape[0] = batch;
+  graph::Graph g = onnx_import::read_onnx(c.workload.model, o);
+  apply_overrides(c, g);
+  return g;
+}
+
+}  // namespace
+
+RunWorkload load_run_workload(const cfg::Config& c) {
+  RunWorkload w;
+  const cfg::DatasetConfig& dc = c.workload.dataset;
+  if (!dc.present()) {
+    w.graph = load_workload(c);
+    return w;
+  }
+  io::DatasetRequest rq;
+  rq.images = dc.images, rq.labels = dc.labels, rq.offset = dc.offset, rq.count = dc.count;
+  rq.shard_index = dc.shard_index, rq.shard_count = dc.shard_count;
+  rq.mean = dc.mean, rq.std = dc.std, rq.channels_last = dc.layout == "nhwc";
+  rq.images_where = c.loc("workload.dataset.images"), rq.labels_where = c.loc("workload.dataset.labels");
+  rq.count_where = c.loc(dc.count ? "workload.dataset.count" : "workload.dataset.offset");
+  rq.offset_where = c.loc("workload.dataset.offset"), rq.normalize_where = c.loc("workload.dataset.normalize.mean");
+  w.dataset = io::load_dataset(rq);
+  const io::Dataset& d = *w.dataset;
+  w.batch = std::min<int64_t>(c.workload.batch ? c.workload.batch : 1, d.count);
+  w.batches = static_cast<uint64_t>(d.count / w.batch);
+  w.graph = import_model(c, w.batch);
+  if (w.graph.inputs.size() != 1)
+    throw_input_error(c.loc("workload.dataset.images"), c.workload.model + " has " +
+                                                            std::to_string(w.graph.inputs.size()) +
+                                                            " inputs; a data set feeds one");
+  const graph::Shape& in = w.graph.tensors.at(w.graph.inputs[0]).shape;
+  const graph::Shape want = {w.batch, d.image_shape[0], d.image_shape[1], d.image_shape[2]};
+  if (in != want)
+    throw_input_error(c.loc("workload.dataset.images"),
+                      dc.images + " holds images of " + graph::shape_str(d.image_shape) + " (C x H x W), but input '" +
+                          w.graph.inputs[0] + "' of " + c.workload.model + " is " + graph::shape_str(in) +
+                          " at a batch of " + std::to_string(w.batch));
+  if (d.count % w.batch) w.tail = std::make_unique<graph::Graph>(import_model(c, d.count % w.batch));
+  return w;
+}
+
+std::map<std::string, exec::TensorF> RunWorkload::dataset_batch(uint64_t b) const {
+  const io::Dataset& d = *dataset;
+  const int64_t first = static_cast<int64_t>(b) * batch;
+  const int64_t n = std::min<int64_t>(batch, d.count - first);
+  const int64_t per = d.image_shape[0] * d.image_shape[1] * d.image_shape[2];
+  exec::TensorF t{{n, d.image_shape[0], d.image_shape[1], d.image_shape[2]},
+                  std::vector<float>(d.images.begin() + first * per, d.images.begin() + (first + n) * per)};
+  return {{graph.inputs[0], std::move(t)}};
+}
+
 graph::Graph load_workload(const cfg::Config& c) {
   graph::Graph g;
   if (!c.workload.model.empty()) {

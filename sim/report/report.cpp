@@ -166,7 +166,41 @@ std::string render_json(const Report& r) {
   }
   os << "\n  ],\n  \"total\": ";
   object(r.total, "  ");
+  if (!r.task_columns.empty()) {
+    os << ",\n  \"task\": {";
+    for (size_t i = 0; i < r.task_columns.size(); ++i)
+      os << (i ? ", " : "") << "\n    " << json_escape(r.task_columns[i].key) << ": " << json_value(r.task[i]);
+    os << "\n  },\n  \"task_units\": {";
+    for (size_t i = 0; i < r.task_columns.size(); ++i)
+      os << (i ? ", " : "") << json_escape(r.task_columns[i].key) << ": " << json_escape(r.task_columns[i].unit);
+    os << "}";
+  }
   os << "\n}\n";
+  return os.str();
+}
+
+std::string render_task_csv(const Report& r) {
+  if (r.task_columns.empty()) return "";
+  std::ostringstream os;
+  for (size_t i = 0; i < r.task_columns.size(); ++i) os << (i ? "," : "") << r.task_columns[i].key;
+  os << "\n";
+  for (size_t i = 0; i < r.task.size(); ++i) {
+    const std::string cell = std::holds_alternative<double>(r.task[i]) ? json_value(r.task[i])
+                                                                          : format_value(r.task[i], 0, false);
+    os << (i ? "," : "") << csv_field(cell == "null" ? std::string() : cell);
+  }
+  os << "\n";
+  return os.str();
+}
+
+std::string render_task_table(const Report& r) {
+  std::ostringstream os;
+  for (size_t i = 0; i < r.task_columns.size(); ++i) {
+    const Column& c = r.task_columns[i];
+    if (!c.terminal) continue;
+    os << "  " << c.header << std::string(c.header.size() < 24 ? 24 - c.header.size() : 1, ' ')
+       << format_value(r.task[i], c.precision, true) << (c.unit.empty() ? "" : " " + c.unit) << "\n";
+  }
   return os.str();
 }
 

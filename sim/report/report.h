@@ -27,6 +27,9 @@ struct Report {
   std::vector<Column> columns;
   std::vector<std::vector<Value>> rows;  // one per layer, same order as columns
   std::vector<Value> total;              // the TOTAL row
+  // Task accuracy of a run over a labelled data set (one row): report.json "task", task.csv, the terminal.
+  std::vector<Column> task_columns;
+  std::vector<Value> task;
 
   size_t add_column(Column c);
   size_t index(const std::string& key) const;  // throws std::out_of_range for an unknown key
@@ -35,6 +38,8 @@ struct Report {
 std::string render_table(const Report& r);
 std::string render_csv(const Report& r);
 std::string render_json(const Report& r);
+std::string render_task_csv(const Report& r);    // header + one row ("" without a task section)
+std::string render_task_table(const Report& r);  // "task: top-1 91.20 % ..." lines for the terminal
 
 // Markdown table of the columns (key, unit, meaning) for README and `lpsim run --columns`.
 std::string columns_markdown(const Report& r);

@@ -1,5 +1,8 @@
 #include "util/output_files.h"
 
+#include <pthread.h>
+
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -32,6 +35,16 @@ static void write_tmp(const std::string& tmp, const std::string& content) {
 }
 
 void OutputFiles::commit() {
+  // Ctrl-C (or a kill) waits until every file is in place: a report is written whole or not at all.
+  sigset_t block, old;
+  sigemptyset(&block);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &block, &old);
+  struct Restore {
+    sigset_t* s;
+    ~Restore() { pthread_sigmask(SIG_SETMASK, s, nullptr); }
+  } restore{&old};
   std::error_code ec;
   if (!dir_.empty()) {
     fs::create_directories(dir_, ec);
