@@ -412,6 +412,17 @@ int cmd_sweep(const Args& args) {
                     });
   bar.finish();
   write_results();
+  std::string task_note;
+  {
+    std::vector<Row> all;
+    for (const auto& kv : rows) all.push_back(kv.second);
+    const sweep::Table shards = sweep::merge_shards(s.axis_columns, all);
+    if (!shards.columns.empty()) {
+      const std::string task_path = (fs::path(out_dir) / "task.csv").string();
+      write_file_atomic(task_path, sweep::render_table(shards));
+      task_note = "wrote " + task_path + " (task figures merged over workload.dataset.shard)\n";
+    }
+  }
   double wall = std::chrono::duration<double>(Clock::now() - t0).count();
   size_t failed = 0;
   for (const auto& kv : rows) failed += cell(kv.second, "status") == "ok" ? 0 : 1;
@@ -419,7 +430,7 @@ int cmd_sweep(const Args& args) {
             << s.points.size() << " points: " << s.points.size() - failed << " ok (" << skipped
             << " from an earlier run), " << failed << " failed; " << todo.size() << " run in " << std::fixed
             << std::setprecision(1) << wall << " s with " << jobs << " jobs\n"
-            << "wrote " << results_path << "\n";
+            << "wrote " << results_path << "\n" << task_note;
   if (failed) std::cout << "failed points keep their message in the error column and in points/<id>/stderr.txt\n";
   return failed ? kExitFailure : kExitOk;
 }

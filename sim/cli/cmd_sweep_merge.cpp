@@ -209,6 +209,12 @@ int cmd_sweep_merge(const Args& args) {
   rerun.erase(std::unique(rerun.begin(), rerun.end()), rerun.end());
 
   write_file_atomic(out, sweep::render_results(axes, rows, order));
+  const sweep::Table shards = sweep::merge_shards(axes, rows);
+  if (!shards.columns.empty()) {
+    const std::string task_path = (fs::path(out).parent_path() / "task.csv").string();
+    write_file_atomic(task_path, sweep::render_table(shards));
+    std::cout << "wrote " << task_path << " (task figures merged over workload.dataset.shard)\n";
+  }
   std::cout << "merged " << rows.size() << " points from " << files.size() << " files: "
             << rows.size() - failed.size() << " ok, " << failed.size() << " failed, " << missing.size()
             << " missing\n";

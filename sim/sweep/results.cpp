@@ -3,6 +3,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
 #include <cstdlib>
 #include <set>
 #include <stdexcept>
@@ -15,6 +18,12 @@ const std::vector<std::string> kCoreColumns = {"sqnr_db",   "total_cycles", "sta
 const std::vector<std::string> kCostColumns = {"area_mm2",   "energy_uj",    "power_mw",
                                                "tops_per_w", "tops_per_mm2", "energy_per_mac_pj"};
 const std::vector<std::string> kBreakdownPrefixes = {"energy_", "area_", "power_"};
+// Task figures of a data-set run (report.json "task"), with the raw counts shards are merged from.
+const std::vector<std::string> kTaskColumns = {"images",         "top1_pct",     "top5_pct",     "top1_agreement_pct",
+                                               "logits_sqnr_db", "energy_per_image_uj", "cycles_per_image", "batch",
+                                               "correct_top1",   "correct_top5", "agree_top1",   "logits_signal",
+                                               "logits_noise"};
+const char* const kShardAxis = "workload.dataset.shard";
 
 namespace {
 
@@ -36,7 +45,8 @@ bool is_cost(const std::string& key) { return contains(kCostColumns, key) || is_
 }  // namespace
 
 bool is_reserved_column(const std::string& name) {
-  return contains(kLeading, name) || contains(kTrailing, name) || contains(kCoreColumns, name) || is_cost(name);
+  return contains(kLeading, name) || contains(kTrailing, name) || contains(kCoreColumns, name) || is_cost(name) ||
+         contains(kTaskColumns, name);
 }
 
 Row metrics_from_report_json(const std::string& json_text, std::vector<std::string>* order) {
@@ -64,6 +74,11 @@ Row metrics_from_report_json(const std::string& json_text, std::vector<std::stri
   };
   take_costs(root["total"]);
   take_costs(root);
+  if (root["task"] && root["task"].IsMap())
+    for (const auto& key : kTaskColumns) {
+      YAML::Node v = root["task"][key];
+      row[key] = v && v.IsScalar() && v.Scalar() != "null" ? v.Scalar() : std::string();
+    }
   return row;
 }
 
@@ -78,6 +93,8 @@ std::vector<std::string> result_columns(const std::vector<std::string>& axis_col
       if (r.count(key)) return true;
     return false;
   };
+  for (const auto& c : kTaskColumns)
+    if (present(c)) cols.push_back(c);
   for (const auto& c : kCostColumns)
     if (present(c)) cols.push_back(c);
   // Rows are maps (sorted by key): the order hint (report.json's order, an input file's columns) comes first,
@@ -106,7 +123,7 @@ std::vector<std::string> axis_columns_of(const Table& t) {
   std::vector<std::string> axes;
   bool after_id = false;
   for (const auto& c : t.columns) {
-    if (contains(kCoreColumns, c) || contains(kTrailing, c) || is_cost(c)) break;
+    if (contains(kCoreColumns, c) || contains(kTrailing, c) || is_cost(c) || contains(kTaskColumns, c)) break;
     if (after_id) axes.push_back(c);
     if (c == "id") after_id = true;
   }
@@ -127,6 +144,74 @@ void sort_rows(std::vector<Row>& rows) {
     auto ida = a.count("id") ? a.at("id") : std::string(), idb = b.count("id") ? b.at("id") : std::string();
     return ida < idb;
   });
+}
+
+Table merge_shards(const std::vector<std::string>& axes, const std::vector<Row>& rows) {
+  Table t;
+  if (!contains(axes, kShardAxis)) return t;
+  std::vector<std::string> keep;
+  for (const auto& a : axes)
+    if (a != kShardAxis) keep.push_back(a);
+  auto num = [](const Row& r, const std::string& k) {
+    auto it = r.find(k);
+    return it == r.end() || it->second.empty() ? 0.0 : std::strtod(it->second.c_str(), nullptr);
+  };
+  struct Sum {
+    Row axes;
+    double images = 0, top1 = 0, top5 = 0, agree = 0, signal = 0, noise = 0, energy = 0, cycles = 0;
+    long shards = 0, of = 0;
+    bool labels = true;
+  };
+  std::vector<std::string> order;
+  std::map<std::string, Sum> groups;
+  for (const auto& r : rows) {
+    auto st = r.find("status");
+    if (st == r.end() || st->second != "ok") continue;
+    std::string key;
+    for (const auto& a : keep) key += (r.count(a) ? r.at(a) : "") + "\x1f";
+    auto [it, fresh] = groups.try_emplace(key);
+    Sum& g = it->second;
+    if (fresh) {
+      order.push_back(key);
+      for (const auto& a : keep) g.axes[a] = r.count(a) ? r.at(a) : "";
+    }
+    g.images += num(r, "images"), g.top1 += num(r, "correct_top1"), g.top5 += num(r, "correct_top5");
+    g.agree += num(r, "agree_top1"), g.signal += num(r, "logits_signal"), g.noise += num(r, "logits_noise");
+    g.energy += num(r, "energy_uj"), g.cycles += num(r, "total_cycles");
+    g.labels = g.labels && r.count("top1_pct") && !r.at("top1_pct").empty();
+    ++g.shards;
+    const std::string shard = r.count(kShardAxis) ? r.at(kShardAxis) : "";
+    g.of = std::strtol(shard.substr(shard.find('/') + 1).c_str(), nullptr, 10);
+  }
+  auto fmt = [](double v) {
+    char b[40];
+    std::snprintf(b, sizeof b, "%.10g", v);
+    return std::string(b);
+  };
+  t.columns = keep;
+  for (const char* c : {"shards", "complete", "images", "top1_pct", "top5_pct", "top1_agreement_pct", "logits_sqnr_db",
+                        "energy_per_image_uj", "cycles_per_image", "energy_uj", "total_cycles", "correct_top1",
+                        "correct_top5", "agree_top1", "logits_signal", "logits_noise"})
+    t.columns.push_back(c);
+  for (const auto& key : order) {
+    const Sum& g = groups[key];
+    Row r = g.axes;
+    auto pct = [&](double k) { return g.images > 0 ? fmt(100.0 * k / g.images) : std::string(); };
+    r["shards"] = std::to_string(g.shards) + "/" + std::to_string(g.of);
+    r["complete"] = g.shards == g.of ? "yes" : "no";
+    r["images"] = fmt(g.images);
+    r["top1_pct"] = g.labels ? pct(g.top1) : "";
+    r["top5_pct"] = g.labels ? pct(g.top5) : "";
+    r["top1_agreement_pct"] = pct(g.agree);
+    r["logits_sqnr_db"] = g.noise > 0 ? fmt(10.0 * std::log10(g.signal / g.noise)) : "inf";
+    r["energy_per_image_uj"] = g.images > 0 ? fmt(g.energy / g.images) : "";
+    r["cycles_per_image"] = g.images > 0 ? fmt(g.cycles / g.images) : "";
+    r["energy_uj"] = fmt(g.energy), r["total_cycles"] = fmt(g.cycles);
+    r["correct_top1"] = fmt(g.top1), r["correct_top5"] = fmt(g.top5), r["agree_top1"] = fmt(g.agree);
+    r["logits_signal"] = fmt(g.signal), r["logits_noise"] = fmt(g.noise);
+    t.rows.push_back(r);
+  }
+  return t;
 }
 
 }  // namespace lpsim::sweep

@@ -2,6 +2,7 @@
 //   point, id                      index and stable id of the point
 //   <axis columns>                 one per swept config key (and a label column per group axis)
 //   sqnr_db ... dram_write_bytes   the TOTAL row of the point's report.json (kCoreColumns, always present)
+//   images ... logits_noise        task figures of data-set runs (kTaskColumns), when a report has them
 //   area_mm2 ... energy_per_mac_pj cost figures (kCostColumns), when at least one report has them
 //   energy_* area_* power_*        component breakdowns, when present, in first-seen order
 //   <other>                        any other column found in merged inputs, in first-seen order
@@ -18,6 +19,7 @@ namespace lpsim::sweep {
 extern const std::vector<std::string> kCoreColumns;  // sqnr_db, ..., total_cycles, ..., dram_write_bytes
 extern const std::vector<std::string> kCostColumns;  // area_mm2, energy_uj, power_mw, tops_per_w, ...
 extern const std::vector<std::string> kBreakdownPrefixes;  // energy_, area_, power_
+extern const std::vector<std::string> kTaskColumns;  // images, top1_pct, ..., raw counts (data-set runs)
 
 // point, id, wall_s, status, error and every core/cost column: names an axis label column may not take.
 bool is_reserved_column(const std::string& name);
@@ -35,6 +37,11 @@ std::vector<std::string> result_columns(const std::vector<std::string>& axis_col
 
 // The axis columns of a results table: the columns between `id` and the first core column.
 std::vector<std::string> axis_columns_of(const Table& t);
+
+// A sweep over workload.dataset.shard evaluates one configuration on parts of a data set: the ok rows that
+// differ only in the shard are merged (counts summed, percentages, SQNR and per-image figures recomputed from
+// them), one row per configuration with `shards` (merged/of) and `complete`. Empty without a shard axis.
+Table merge_shards(const std::vector<std::string>& axis_columns, const std::vector<Row>& rows);
 
 // Sorts rows by their numeric `point` cell, then by id.
 void sort_rows(std::vector<Row>& rows);
