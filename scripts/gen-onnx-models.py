@@ -142,6 +142,17 @@ def write_one_gemm(out_dir, gen):
     np.save(os.path.join(out_dir, "one_gemm.weight.npy"), w.numpy().astype(np.float32))
 
 
+def write_tiny_fashion(out_dir):
+    """A random (untrained) model with Fashion-MNIST's input, 1 x 28 x 28, dynamic batch: for the data-set tests."""
+    torch.manual_seed(4)
+    m = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                      nn.Linear(4 * 14 * 14, 10)).eval()
+    path = os.path.join(out_dir, "tiny_fashion.onnx")
+    torch.onnx.export(m, torch.randn(1, 1, 28, 28), path, opset_version=13, input_names=["input"],
+                      output_names=["logits"], dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
+    print(f"{path}: {os.path.getsize(path)} bytes")
+
+
 def write_bad_fixtures(bad_dir):
     """Hand-built broken models for the bad-input tests (onnx.helper, no torch)."""
     import onnx
@@ -201,6 +212,7 @@ def main(argv):
     torch.manual_seed(3)
     write_case(out_dir, "tanh_mlp", TanhMlp(), torch.randn(3, 24, generator=gen), 11)
     write_one_gemm(out_dir, gen)
+    write_tiny_fashion(out_dir)
     write_bad_fixtures(os.path.join(out_dir, "..", "bad_inputs", "onnx"))
     return 0
 
