@@ -10,6 +10,7 @@ Plots (PNG, each also embedded in DIR/index.html), from the PLOTS table below:
   accuracy_vs_energy.png   SQNR [dB] vs energy per MAC [pJ/MAC]   front: min energy, max SQNR
   cycles_vs_area.png       total cycles vs area [mm^2]            front: min area, min cycles
   accuracy_vs_cycles.png   SQNR [dB] vs total cycles              front: min cycles, max SQNR
+  top1_vs_energy_per_image.png  top-1 [%] vs energy per image [uJ] front: min energy, max top-1 (data-set runs)
   energy_breakdown.png     energy_*_uj per point: shares of the total, and each component on a log scale
   area_breakdown.png       area_*_mm2 per point, the same way
   custom_<y>_vs_<x>.png    with --x/--y
@@ -36,6 +37,8 @@ import sys
 # results.csv layout (sim/sweep/results.h): point, id, <axis columns>, <figures>, wall_s, status, error.
 CORE = ["sqnr_db", "total_cycles", "stall_cycles", "time_us", "macs", "compute_util_pct", "dram_read_bytes",
         "dram_write_bytes"]
+TASK = ["images", "top1_pct", "top5_pct", "top1_agreement_pct", "logits_sqnr_db", "energy_per_image_uj",
+        "cycles_per_image", "batch", "correct_top1", "correct_top5", "agree_top1", "logits_signal", "logits_noise"]
 COST = ["area_mm2", "energy_uj", "power_mw", "tops_per_w", "tops_per_mm2", "energy_per_mac_pj"]
 TRAILING = ["wall_s", "status", "error"]
 BREAKDOWN_PREFIXES = ("energy_", "area_", "power_")
@@ -59,6 +62,9 @@ PLOTS = [
          why="Total cycles of the trace against the accelerator's area."),
     dict(file="accuracy_vs_cycles.png", x="total_cycles", y="sqnr_db", title="Accuracy vs cycles",
          why="SQNR of the worst layer against the trace's total cycles."),
+    dict(file="top1_vs_energy_per_image.png", x="energy_per_image_uj", y="top1_pct",
+         title="Task accuracy vs energy per image",
+         why="Top-1 accuracy on the data set (workload.dataset) against the energy the accelerator spends per image."),
 ]
 # Summary table of the page: these figures when present (the full table is below it, folded).
 SUMMARY = ["sqnr_db", "top1_pct", "total_cycles", "time_us", "energy_per_mac_pj", "energy_per_image_uj",
@@ -86,7 +92,7 @@ def axis_title(col):
 
 
 def is_metric(col):
-    return col in CORE or col in COST or col in TRAILING or col.startswith(BREAKDOWN_PREFIXES)
+    return col in CORE or col in TASK or col in COST or col in TRAILING or col.startswith(BREAKDOWN_PREFIXES)
 
 
 def number(text):
