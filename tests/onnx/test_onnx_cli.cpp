@@ -165,3 +165,33 @@ TEST_CASE("onnx cli: bad models and inputs exit 2 with the file (and node) named
   CHECK(has(r.err, "node 'the_cos' (Cos)"));
   CHECK(!fs::exists(d / "imp_bad"));
 }
+
+TEST_CASE("onnx cli: workload.overrides give ops their own formats, in a model and in a native trace", "[onnx][cli]") {
+  // The common recipe: first conv and last FC in BF16, the rest MXFP4.
+  const std::string cfg = write_config(
+      "ovr.yaml", "  array: {rows: 16, cols: 16}\n  pe: {activations: mxfp4_e2m1, weights: mxfp4_e2m1}\n",
+      "  model: " + data("onnx/cnn_folded.onnx") + "\n  synthetic: normal\n  overrides:\n"
+      "    - {ops: [/conv1/Conv, \"/fc/*\"], pe: {activations: bf16, weights: bf16}}\n");
+  const Result r = run_lpsim("run " + cfg + " --out ovr", "onnx");
+  REQUIRE(r.code == 0);
+  CHECK(has(r.out, "formats"));  // the per-layer formats column is shown when overrides exist
+  auto rows = rows_by_layer((scratch("onnx") / "ovr/layers.csv").string());
+  CHECK(rows.at("/conv1/Conv").at("pe_formats") == "bf16 x bf16 -> fp32 -> fp32");
+  CHECK(rows.at("/fc/Gemm").at("pe_formats") == "bf16 x bf16 -> fp32 -> fp32");
+  CHECK(rows.at("/pw/Conv").at("pe_formats") == "mxfp4_e2m1 x mxfp4_e2m1 -> fp32 -> fp32");
+  // BF16 layers add far less error than MXFP4 ones, and cost more energy per MAC.
+  CHECK(std::stod(rows.at("/conv1/Conv").at("sqnr_local_db")) > std::stod(rows.at("/pw/Conv").at("sqnr_local_db")) + 20);
+  CHECK(std::stod(rows.at("/fc/Gemm").at("energy_per_mac_pj")) > 0);
+  // The same override on a classic trace.
+  const fs::path trace = scratch("onnx") / "ovr_trace.yaml";
+  std::ofstream(trace) << "tensors: {a: {dist: normal}, b: {dist: normal}}\nops:\n"
+                          "  - {name: first, type: gemm, m: 32, n: 32, k: 64}\n"
+                          "  - {name: middle, type: gemm, m: 32, n: 32, k: 64}\n";
+  const std::string ct = write_config("ovr_t.yaml", "  pe: {activations: mxfp4_e2m1, weights: mxfp4_e2m1}\n",
+                                      "  trace: ovr_trace.yaml\n  overrides:\n    - {ops: [first], pe: {activations: bf16, weights: bf16}}\n");
+  REQUIRE(run_lpsim("run " + ct + " --out ovr_t --format none", "onnx").code == 0);
+  auto tr = rows_by_layer((scratch("onnx") / "ovr_t/layers.csv").string());
+  CHECK(tr.at("first").at("pe_formats") == "bf16 x bf16 -> fp32 -> fp32");
+  CHECK(tr.at("middle").at("pe_formats") == "mxfp4_e2m1 x mxfp4_e2m1 -> fp32 -> fp32");
+  CHECK(std::stod(tr.at("first").at("sqnr_db")) > std::stod(tr.at("middle").at("sqnr_db")) + 20);
+}
