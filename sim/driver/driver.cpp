@@ -306,7 +306,10 @@ RunResult simulate(const cfg::Config& c, const RunPlan& plan, const Progress& pr
     sparsity.push_back(std::make_unique<SparsityStage>(c, *graphs[gi], tm[gi]));
     ex.push_back(std::make_unique<exec::Executor>(*graphs[gi], mach));
     SparsityStage* sp = sparsity.back().get();
-    ex.back()->on_gemm = [sp](const exec::GemmCall& call) { return sp->on_gemm(call); };
+    bool any_sparse = false;  // the hook costs a quantization per GEMM: only when some op has a scheme
+    for (const auto& n : graphs[gi]->ops)
+      any_sparse = any_sparse || (n.on_array() && sp->effective(n).scheme != model::SparsityScheme::kNone);
+    if (any_sparse) ex.back()->on_gemm = [sp](const exec::GemmCall& call) { return sp->on_gemm(call); };
     ex.back()->on_op = [&](size_t) { tick(++step); };
   }
   if (values) {

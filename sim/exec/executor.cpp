@@ -435,7 +435,9 @@ struct Executor::Impl {
       model::GemmRunOptions opts;
       opts.threads = th;
       if (simulated) {
-        const model::QuantizedOperands q = model::quantize_operands(pe, A.data(), B.data(), G.M, G.N, G.K, th);
+        // The quantized operands are needed only by the sparsity analysis and the ideal emulation.
+        model::QuantizedOperands q;
+        if (on_gemm || m.ideal) q = model::quantize_operands(pe, A.data(), B.data(), G.M, G.N, G.K, th);
         if (on_gemm) opts.skip_zero_products = on_gemm(GemmCall{idx, i, G.M, G.N, G.K, &pe, &q});
         model::GemmResult r = model::run_gemm(pe, m.order, A.data(), B.data(), G.M, G.N, G.K, opts);
         if (m.ideal) count_ideal(st, model::ideal_gemm(resolved[idx], q, G.M, G.N, G.K, th), r.c);
