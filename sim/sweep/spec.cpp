@@ -462,6 +462,11 @@ std::string check_point(const Spec& s, const Point& p, std::map<std::string, gra
   try {
     cfg::Config c = cfg::load_config(s.base, overrides(p), s.trace);
     std::string key = c.workload.trace + "\n" + c.workload.model + "\n" + join(c.workload.layers, "\n");
+    if (c.workload.dataset.present()) {  // data files, their range and the model's input are checked as a run does
+      const driver::RunWorkload w = driver::load_run_workload(c);
+      driver::precheck(c, w.graph);
+      return "";
+    }
     if (!c.workload.overrides.empty()) {  // per-op overrides change the graph: no sharing between points
       driver::precheck(c, driver::load_workload(c));
       return "";
