@@ -35,7 +35,7 @@ import os
 import sys
 
 # results.csv layout (sim/sweep/results.h): point, id, <axis columns>, <figures>, wall_s, status, error.
-CORE = ["sqnr_db", "total_cycles", "stall_cycles", "time_us", "macs", "compute_util_pct", "dram_read_bytes",
+CORE = ["sqnr_db", "accuracy_scope", "total_cycles", "stall_cycles", "time_us", "macs", "compute_util_pct", "dram_read_bytes",
         "dram_write_bytes"]
 TASK = ["images", "top1_pct", "top5_pct", "top1_agreement_pct", "logits_sqnr_db", "energy_per_image_uj",
         "cycles_per_image", "batch", "correct_top1", "correct_top5", "agree_top1", "logits_signal", "logits_noise"]
@@ -525,14 +525,24 @@ def main():
                           title="%s vs %s" % (NAMES.get(a.y, a.y), NAMES.get(a.x, a.x)),
                           why="Requested with --x %s --y %s." % (a.x, a.y)))
     for p in plots:
-        missing = [c for c in (p["x"], p["y"]) if c not in columns or not any(plottable(r.get(c)) is not None for r in rows)]
+        prows = rows
+        if "sqnr_db" in (p["x"], p["y"]) and "accuracy_scope" in columns:
+            # An SQNR axis compares GEMM accuracy: points whose accuracy came from no GEMM (timing-only runs,
+            # whose activation ops alone computed values) would be compared with nothing like them.
+            prows = [r for r in rows if r.get("accuracy_scope") in ("gemm", "all")]
+            left = len(rows) - len(prows)
+            if left:
+                notes.append("%s: %d point%s without GEMM accuracy (accuracy_scope not gemm/all: no values were "
+                             "computed for its array ops; give tensors or workload.synthetic) left out."
+                             % (p["title"], left, "" if left == 1 else "s"))
+        missing = [c for c in (p["x"], p["y"]) if c not in columns or not any(plottable(r.get(c)) is not None for r in prows)]
         if missing:
             notes.append("%s: skipped, the results have no values in %s%s." % (
                 p["title"], " and ".join(missing),
                 " (cost columns come from the cost model; they appear when reports have them)"
                 if any(m in COST for m in missing) else ""))
             continue
-        image, fronts, npts = scatter(rows, lcols, group_col, p["x"], p["y"], p["title"])
+        image, fronts, npts = scatter(prows, lcols, group_col, p["x"], p["y"], p["title"])
         files[p["file"]] = image
         sections.append((p, fronts, npts))
     bars = []

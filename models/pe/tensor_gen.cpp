@@ -1,5 +1,7 @@
 #include "pe/tensor_gen.h"
 
+#include <algorithm>
+
 #include <cmath>
 #include <cstdlib>
 #include <stdexcept>
@@ -11,6 +13,7 @@ const char* to_string(Distribution d) {
     case Distribution::kNormal: return "normal";
     case Distribution::kUniform: return "uniform";
     case Distribution::kLaplace: return "laplace";
+    case Distribution::kRelu: return "relu";
   }
   return "?";
 }
@@ -19,6 +22,7 @@ std::optional<Distribution> parse_distribution(std::string_view s) {
   if (s == "normal" || s == "gaussian") return Distribution::kNormal;
   if (s == "uniform") return Distribution::kUniform;
   if (s == "laplace") return Distribution::kLaplace;
+  if (s == "relu") return Distribution::kRelu;
   return std::nullopt;
 }
 
@@ -62,6 +66,11 @@ constexpr int kLanes = 5;  // random numbers per element: 2 for the value, 3 for
 
 }  // namespace
 
+TensorGenSpec weight_spec(TensorGenSpec activations) {
+  if (activations.dist == Distribution::kRelu) activations.dist = Distribution::kNormal;
+  return activations;
+}
+
 std::vector<float> generate_tensor(const TensorGenSpec& spec, uint64_t stream, size_t n) {
   validate(spec);
   const uint64_t key = mix(spec.seed ^ mix(stream * 0x632be59bd9b4e019ull + 0x1234567ull));
@@ -74,6 +83,7 @@ std::vector<float> generate_tensor(const TensorGenSpec& spec, uint64_t stream, s
     double v = 0;
     switch (spec.dist) {
       case Distribution::kNormal: v = std::sqrt(-2.0 * std::log(u1)) * std::cos(two_pi * u2); break;
+      case Distribution::kRelu: v = std::max(0.0, std::sqrt(-2.0 * std::log(u1)) * std::cos(two_pi * u2)); break;
       case Distribution::kUniform: v = 2.0 * u1 - 1.0; break;
       case Distribution::kLaplace: {
         const double c = u1 - 0.5;
@@ -83,7 +93,7 @@ std::vector<float> generate_tensor(const TensorGenSpec& spec, uint64_t stream, s
     }
     v *= spec.scale;
     if (spec.outlier_fraction > 0 && unit(lane(2)) < spec.outlier_fraction) {
-      const double sign = (lane(3) & 1) ? -1.0 : 1.0;
+      const double sign = (lane(3) & 1) && spec.dist != Distribution::kRelu ? -1.0 : 1.0;
       v = sign * spec.outlier_size * spec.scale * (1.0 + (unit(lane(4)) - 0x1p-54));
     }
     x[i] = static_cast<float>(v);

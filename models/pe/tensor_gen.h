@@ -15,8 +15,9 @@ enum class Distribution : uint8_t {
   kNormal,   // N(0, scale^2) (Box-Muller)
   kUniform,  // U(-scale, scale)
   kLaplace,  // Laplace(0, b = scale): density exp(-|x|/b) / 2b (inverse CDF)
+  kRelu,     // max(0, N(0, scale^2)): what a ReLU leaves, half zeros and a half-normal (outliers positive)
 };
-const char* to_string(Distribution d);  // "normal" | "uniform" | "laplace"
+const char* to_string(Distribution d);  // "normal" | "uniform" | "laplace" | "relu"
 std::optional<Distribution> parse_distribution(std::string_view s);
 
 struct TensorGenSpec {
@@ -34,6 +35,10 @@ void parse_outliers(std::string_view text, double& fraction, double& size);
 
 // Validates spec (finite positive scale, outlier ranges); throws std::invalid_argument.
 void validate(const TensorGenSpec& spec);
+
+// The weight operand (B) of a synthetic GEMM whose activations (A) follow `activations`: the same spec, except
+// that ReLU activations meet normal weights (a ReLU acts on activations, not on weights).
+TensorGenSpec weight_spec(TensorGenSpec activations);
 
 // n values of stream `stream` (conventionally 0 = A/activations, 1 = B/weights), rounded to float32.
 std::vector<float> generate_tensor(const TensorGenSpec& spec, uint64_t stream, size_t n);

@@ -90,7 +90,7 @@ int cmd_gemm(const Args& args) {
       ("k", po::value<int64_t>(&k), "reduction length: columns of A, rows of B")
       ("a", po::value<std::string>(&a_path), "A (activations), float32 .npy of shape (M, K)")
       ("b", po::value<std::string>(&b_path), "B (weights), float32 .npy of shape (K, N)")
-      ("dist", po::value<std::string>(&dist_s), "synthetic A and B instead of files: normal | uniform | laplace")
+      ("dist", po::value<std::string>(&dist_s), "synthetic A and B instead of files: normal | uniform | laplace | relu (A = max(0, normal), B normal)")
       ("seed", po::value<uint64_t>(&seed)->default_value(1), "synthetic tensors: seed (A = stream 0, B = stream 1)")
       ("scale", po::value<double>(&scale)->default_value(1.0), "synthetic tensors: sigma / half-width / Laplace b")
       ("outliers", po::value<std::string>(&outliers_s),
@@ -117,7 +117,7 @@ int cmd_gemm(const Args& args) {
   po::positional_options_description pos;
   po::variables_map vm;
   const CommandHelp help{
-      "lpsim gemm --m M --n N --k K (--a A.npy --b B.npy | --dist normal|uniform|laplace [--seed S] [--scale X]\n"
+      "lpsim gemm --m M --n N --k K (--a A.npy --b B.npy | --dist normal|uniform|laplace|relu [--seed S] [--scale X]\n"
       "           [--outliers FRAC:SIZE]) [--format F] [--format-b F] [--acc A] [--array RxC] [--dataflow os|ws|is]\n"
       "           [--out C.npy]",
       "Computes C = A x B the way the configured processing elements would (bit-true operand quantization, MX\n"
@@ -169,11 +169,11 @@ int cmd_gemm(const Args& args) {
   const bool files = vm.count("a") || vm.count("b");
   if (files && vm.count("dist")) bad_option("--dist", "give either --a/--b files or --dist, not both");
   if (files && (!vm.count("a") || !vm.count("b"))) bad_option(vm.count("a") ? "--b" : "--a", "--a and --b go together");
-  if (!files && !vm.count("dist")) bad_option("--dist", "give --a A.npy --b B.npy or --dist normal|uniform|laplace");
+  if (!files && !vm.count("dist")) bad_option("--dist", "give --a A.npy --b B.npy or --dist normal|uniform|laplace|relu");
   TensorGenSpec gen;
   if (!files) {
     const auto d = parse_distribution(dist_s);
-    if (!d) bad_option("--dist", "expected normal, uniform or laplace, got \"" + dist_s + "\"");
+    if (!d) bad_option("--dist", "expected normal, uniform, laplace or relu, got \"" + dist_s + "\"");
     gen.dist = *d;
     gen.seed = seed;
     gen.scale = scale;
@@ -241,7 +241,7 @@ int cmd_gemm(const Args& args) {
     b = std::move(bn.data);
   } else {
     a = generate_tensor(gen, 0, static_cast<size_t>(m * k));
-    b = generate_tensor(gen, 1, static_cast<size_t>(k * n));
+    b = generate_tensor(weight_spec(gen), 1, static_cast<size_t>(k * n));
   }
 
   // 3. Datapath, accuracy, timing.

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "array/timing.h"
 
@@ -77,6 +78,9 @@ Cols add_columns(report::Report& r) {
                          "FP64 reference run (models: errors of earlier ops compound; TOTAL: the worst layer)", true, 1});
   c.sqnr_local = r.add_column({"sqnr_local_db", "local", "dB", "SQNR of the op fed the reference inputs: the error "
                                "this op adds (TOTAL: the worst layer)", false, 1});
+  c.scope = r.add_column({"accuracy_scope", "scope", "", "TOTAL: which ops the accuracy columns aggregate: gemm (array "
+                          "ops only), sfu (activations only), all (several kinds, e.g. a model); empty when no op "
+                          "computed values (timing only)", false, 0});
   c.sqnr_ideal = r.add_column({"sqnr_vs_ideal_db", "SQNR vs ideal", "dB", "SQNR vs the ideal quantize-then-FP32 "
                                "GEMM emulation (what format emulators compute); inf = identical", false, 1});
   c.max_abs = r.add_column({"max_abs_err", "max err", "value", "largest abs(output - exact reference), in the output's units", false, 6});
@@ -188,9 +192,11 @@ void accuracy_totals(report::Report& r, const Cols& k) {
   double sqnr = INFINITY, sqnr_l = INFINITY, sqnr_i = INFINITY, cos = 1, max_abs = 0, max_rel = 0, w_abs = 0,
          w_rel = 0;
   int64_t outputs = 0, gemm_outputs = 0, bit_id = 0, sat = 0, unf = 0, ovf = 0, spills = 0;
+  std::set<std::string> units;
   for (const auto& row : r.rows) {
     if (std::holds_alternative<std::monostate>(row[k.sqnr])) continue;
     any = true;
+    units.insert(std::get<std::string>(row[k.unit]));
     sqnr = std::min(sqnr, num(row[k.sqnr]));
     sqnr_l = std::min(sqnr_l, num(row[k.sqnr_local]));
     cos = std::min(cos, num(row[k.cosine]));
@@ -213,6 +219,7 @@ void accuracy_totals(report::Report& r, const Cols& k) {
     return;
   }
   std::vector<Value>& t = r.total;
+  t[k.scope] = std::string(units.size() > 1 ? "all" : *units.begin() == "array" ? "gemm" : *units.begin());
   t[k.sqnr] = sqnr, t[k.sqnr_local] = sqnr_l, t[k.cosine] = cos, t[k.max_abs] = max_abs, t[k.max_rel] = max_rel;
   t[k.mean_abs] = outputs ? w_abs / outputs : 0.0;
   t[k.mean_rel] = outputs ? w_rel / outputs : 0.0;

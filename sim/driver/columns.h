@@ -17,7 +17,7 @@ struct Cols {
       macs;
   size_t sram_words[3], sram_bytes[3], dram_bytes[3], dram_rd, dram_wr, bw_avg, bw_peak, sfu_ops, vec_ops,
       vec_cycles;
-  size_t sqnr, sqnr_local, sqnr_ideal, max_abs, mean_abs, max_rel, mean_rel, cosine, outputs, bit_id, bit_id_pct,
+  size_t sqnr, sqnr_local, scope, sqnr_ideal, max_abs, mean_abs, max_rel, mean_rel, cosine, outputs, bit_id, bit_id_pct,
       sat, unf, acc_ovf, spills;
   size_t dens_a, dens_b, macs_issued, macs_skipped, macs_gated, dense_total, speedup, meta_sram, meta_dram;
   size_t area, energy, power, tops_w, tops_mm2, pj_per_mac;

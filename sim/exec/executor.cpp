@@ -680,8 +680,11 @@ void Executor::run_standalone() {
       graph::TensorSpec ta = n.a, tb = n.b;
       if (!n.has_tensors() && m_.synthetic != "off") {
         ta.present = tb.present = true;
-        ta.gen.dist = tb.gen.dist = *model::parse_distribution(m_.synthetic);
-        ta.gen.scale = tb.gen.scale = m_.synthetic_scale;
+        ta.gen.dist = *model::parse_distribution(m_.synthetic);
+        ta.gen.scale = m_.synthetic_scale;
+        ta.gen.outlier_fraction = m_.synthetic_outlier_fraction;
+        ta.gen.outlier_size = m_.synthetic_outlier_size;
+        tb.gen = model::weight_spec(ta.gen);
       }
       if (!ta.present) {
         if (on_op) on_op(i);

@@ -46,6 +46,8 @@ struct Machine {
   uint64_t seed = 1;                        // run.seed: generators of standalone ops
   std::string synthetic = "off";            // workload.synthetic for standalone ops without tensors
   double synthetic_scale = 1.0;
+  double synthetic_outlier_fraction = 0.0;  // workload.synthetic_outliers
+  double synthetic_outlier_size = 0.0;
   bool local = true;                        // compute the per-op "local" error (sqnr_local_db)
   bool ideal = true;                        // compare array ops with the ideal quantize-then-FP64 emulation
   model::SparsityParams sparsity;           // nm + prune_to_pattern prunes weights before the run

@@ -12,7 +12,7 @@
 
 namespace lpsim::sweep {
 
-const std::vector<std::string> kCoreColumns = {"sqnr_db",   "total_cycles", "stall_cycles",    "time_us",
+const std::vector<std::string> kCoreColumns = {"sqnr_db",   "accuracy_scope", "total_cycles", "stall_cycles", "time_us",
                                                "macs",      "compute_util_pct", "dram_read_bytes",
                                                "dram_write_bytes"};
 const std::vector<std::string> kCostColumns = {"area_mm2",   "energy_uj",    "power_mw",

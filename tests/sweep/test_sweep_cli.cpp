@@ -90,10 +90,10 @@ TEST_CASE("sweep cli: four points end to end, values equal direct runs, then res
 
   lpsim::sweep::Table t = lpsim::sweep::read_table((d / "res" / "results.csv").string());
   REQUIRE(t.rows.size() == 4);
-  std::vector<std::string> head(t.columns.begin(), t.columns.begin() + 13);
+  std::vector<std::string> head(t.columns.begin(), t.columns.begin() + 14);
   CHECK(head == std::vector<std::string>{"point", "id", "format", "accelerator.pe.activations",
                                          "accelerator.pe.weights", "accelerator.array.rows", "accelerator.array.cols",
-                                         "sqnr_db", "total_cycles", "stall_cycles", "time_us", "macs",
+                                         "sqnr_db", "accuracy_scope", "total_cycles", "stall_cycles", "time_us", "macs",
                                          "compute_util_pct"});
   CHECK(t.columns.back() == "error");
   // Output-stationary closed form (README, "How cycles are counted"): folds x (K + R + C - 2) - 1 with
