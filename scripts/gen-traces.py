@@ -444,6 +444,45 @@ ops:
   - {{name: conv1, type: conv2d, in_h: 224, in_w: 224, in_c: 3, out_c: 64, kernel_h: 7, kernel_w: 7, stride: 2, pad: 3, prune: none}}
   - {{name: fc, type: gemm, m: 1, n: 1000, k: 2048, prune: {{nm: "2:4"}}}}
 ```
+""" + FASHION_README
+
+
+# The trained ONNX models are not generated here (scripts/train-fashion.py trains them); their figures were measured
+# by that script and are restated as text.
+FASHION_README = """
+## Fashion-MNIST models
+
+`fashion_relu_cnn.onnx` and `fashion_tanh_gelu.onnx` are two small classifiers trained on Fashion-MNIST (Xiao et
+al. 2017, arXiv:1708.07747; Debian's `dataset-fashion-mnist`, `/usr/share/datasets/fashion-mnist/`) by
+`scripts/train-fashion.py`, for task accuracy per number format (`workload.dataset`). Unlike the files above they
+are not written by `gen-traces.py`.
+
+| file | size | layers (ONNX ops after the eval export) | parameters | FP32 test top-1 (torch) |
+|---|---:|---|---:|---:|
+| `fashion_relu_cnn.onnx` | 829,119 B | conv3x3(1->16)+BN+ReLU+maxpool2, conv3x3(16->32)+BN+ReLU+maxpool2, flatten, linear(1568->128)+ReLU, linear(128->10) (Conv, Relu, MaxPool, Conv, Relu, MaxPool, Flatten, Gemm, Relu, Gemm: BatchNorm folded into the convs) | 206,970 | 89.81 % (8,981 / 10,000) |
+| `fashion_tanh_gelu.onnx` | 829,678 B | conv3x3(1->16)+Tanh+maxpool2, conv3x3(16->32)+Tanh+maxpool2, flatten, linear(1568->128)+GELU, linear(128->10) (GELU as the Erf pattern Div, Erf, Add, Mul, Mul) | 206,922 | 90.34 % (9,034 / 10,000) |
+
+- Input `input`, float32 [batch, 1, 28, 28] (dynamic batch); output `logits`, float32 [batch, 10] (classes in the
+  data set's label order, 0 = T-shirt/top ... 9 = ankle boot). ONNX opset 13, exported in eval mode.
+- The models do not normalise: give them `(uint8 / 255 - 0.2860) / 0.3530`, i.e. `workload.dataset.normalize:
+  {mean: [0.2860], std: [0.3530]}`. 0.2860 and 0.3530 are the training set's pixel mean and standard deviation
+  after scaling to [0, 1] (0.28604 and 0.35302 as the script computes and prints them), rounded to four decimals.
+- Training recipe (chosen once, not tuned to an accuracy): PyTorch's default initialisation, Adam (lr 1e-3,
+  betas 0.9/0.999, no weight decay), cross-entropy, batch 128, 3 epochs over the 60,000 training images, no
+  augmentation. Seeds: `torch.manual_seed(0)` for the ReLU CNN and `(1)` for the Tanh/GELU model before the model
+  is built; the image order of each epoch is a permutation from `numpy.random.default_rng(0)` (resp. `(1)`).
+  `torch.use_deterministic_algorithms(True)`, 2 threads for training.
+- Test top-1 above: torch FP32, eval mode, 1 thread, all 10,000 test images. Training loss per epoch
+  (ReLU CNN / Tanh-GELU): 0.408 / 0.461, 0.283 / 0.291, 0.247 / 0.243.
+- Training wall time on this machine (2 cores, Debian's python3-torch 1.13.0a0), three runs while other jobs kept
+  the cores busy (load average 3 to 9): 210 to 511 s for the ReLU CNN and 409 to 548 s for the Tanh/GELU model,
+  13.4 to 16.3 min for the whole script (7 to 9 min of CPU). The one epoch that ran on free cores took 14.3 s, so
+  an idle machine needs about a minute per model.
+- Regenerate: `/usr/bin/python3 scripts/train-fashion.py` (no downloads). It rewrites both .onnx files here and
+  torch's FP32 logits and predictions of the first 500 test images in `tests/data/fashion/` (see its
+  PROVENANCE.md). Three runs gave byte-identical files.
+- Checked in lpsim: with fp32 operands and `accelerator.sfu.impl: fp32`, both models give torch's predictions on the
+  first 500 test images, logits within a relative L2 error of 3.0e-7 (the export folds BatchNorm, so bits differ).
 """
 
 
