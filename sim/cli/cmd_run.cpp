@@ -108,6 +108,13 @@ int cmd_run(const Args& args) {
     plan.inputs = [&](uint64_t b) { return l.work.dataset_batch(b); };
     uint64_t done = 0;
     plan.on_batch = [&](uint64_t b, const exec::Executor& ex) {
+      if (dump)  // every batch's outputs, concatenated along the batch dimension
+        for (const auto& [name, t] : ex.outputs()) {
+          exec::TensorF& all = res.outputs[name];
+          if (all.shape.empty()) all.shape = t.shape, all.shape[0] = 0;
+          all.shape[0] += t.shape.empty() ? 1 : t.shape[0];
+          all.v.insert(all.v.end(), t.v.begin(), t.v.end());
+        }
       const std::string& out = l.trace().outputs[0];
       const int64_t* labels = d.labels.empty() ? nullptr : d.labels.data() + b * static_cast<uint64_t>(l.work.batch);
       task.add(ex.outputs().at(out), ex.reference_outputs().at(out), labels, l.config.workload.dataset.labels);
@@ -116,7 +123,9 @@ int cmd_run(const Args& args) {
       throw_if_interrupted();
     };
     InterruptGuard ctrl_c;
-    res = driver::simulate(l.config, plan);
+    driver::RunResult run = driver::simulate(l.config, plan);
+    res.report = std::move(run.report);
+    if (!dump) res.outputs = std::move(run.outputs);
     bar.finish();
     driver::fill_task(res.report, task, static_cast<uint64_t>(l.work.batch),
                       l.work.batches + (l.work.tail ? 1 : 0));
