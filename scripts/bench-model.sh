@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Whole-model benchmark (not a test): a torch-exported ResNet-18 (random weights, batch 1, 224x224) through the
-# whole graph on the simulated accelerator, bit-true in MXFP8-E4M3 with cycles, energy and the FP64 reference run,
-# next to torch's own FP32 eager inference of the same model on the same 2 cores, in one run. Prints both wall
-# times, the ratio, and lpsim's peak RSS. Target: lpsim within 20x of torch.
+# Whole-model benchmarks (not tests), each next to torch's FP32 eager inference of the same model on the same data
+# and the same 2 cores, in one run; each prints both wall times, the ratio and lpsim's peak RSS.
+#  1. A torch-exported ResNet-18 (random weights, batch 1, 224x224) through the whole graph, bit-true in
+#     MXFP8-E4M3 with cycles, energy and the FP64 reference run. Target: within 20x of torch.
+#  2. The 10,000 Fashion-MNIST test images through the shipped ReLU CNN (configs/fashion_cnn.yaml: MXFP8, batches
+#     of 100, task accuracy, cycles and energy). Target: < 30 s and within 10x of torch.
 # Usage: scripts/bench-model.sh [BUILD_DIR]
 # Needs python3-torch and python3-torchvision (LPSIM_EXTRAS=1 bash scripts/install-deps.sh installs them).
 set -euo pipefail
@@ -59,8 +61,49 @@ echo "lpsim TOTAL row: $total" | cut -c1-200
 "$PY" - "$torch_s" "$lp_s" "$rss_kb" <<'EOF'
 import sys
 t, l, rss = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+print("ResNet-18, batch 1, 224x224")
 print(f"{'case':<58} {'wall [s]':>9} {'x torch':>8}")
 print(f"{'torch FP32 eager (2 threads)':<58} {t:9.3f} {1:8.1f}")
 print(f"{'lpsim MXFP8 bit-true + FP64 reference + cycles + energy':<58} {l:9.3f} {l / t:8.1f}")
+print(f"lpsim peak RSS: {rss / 1024:.0f} MB")
+EOF
+
+# 2. Fashion-MNIST: torch runs the same architecture (scripts/train-fashion.py's ReluCnn; weights do not change the
+# work) on the same 10,000 normalised images in batches of 100.
+torch_f=$("$PY" - <<'EOF'
+import gzip, importlib.util, statistics, time, numpy as np, torch
+spec = importlib.util.spec_from_file_location("train", "scripts/train-fashion.py")
+train = importlib.util.module_from_spec(spec); spec.loader.exec_module(train)
+torch.set_num_threads(2)
+with gzip.open("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz") as f:
+    x = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 1, 28, 28)
+x = torch.from_numpy(((x / 255.0 - 0.2860) / 0.3530).astype(np.float32))
+m = train.ReluCnn().eval()
+t = []
+with torch.no_grad():
+    for _ in range(3):
+        s = time.perf_counter()
+        for i in range(0, 10000, 100):
+            m(x[i:i + 100])
+        t.append(time.perf_counter() - s)
+print(f"{statistics.median(t):.3f}")
+EOF
+)
+runs=()
+for i in 1 2 3; do
+  /usr/bin/time -f "%e %M" -o "$WORK/time.txt" "$BUILD/lpsim" run configs/fashion_cnn.yaml --out "$WORK/fashion" \
+    --format none --set run.threads=2
+  runs+=("$(cat "$WORK/time.txt")")
+done
+lf_s=$(printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p | cut -d' ' -f1)
+rssf_kb=$(printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p | cut -d' ' -f2)
+echo "lpsim task.csv: $(tail -1 "$WORK/fashion/task.csv" | cut -d, -f1-7)"
+"$PY" - "$torch_f" "$lf_s" "$rssf_kb" <<'EOF'
+import sys
+t, l, rss = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+print("Fashion-MNIST ReLU CNN, 10,000 test images, batches of 100")
+print(f"{'case':<58} {'wall [s]':>9} {'x torch':>8}")
+print(f"{'torch FP32 eager (2 threads)':<58} {t:9.3f} {1:8.1f}")
+print(f"{'lpsim MXFP8 bit-true + FP64 reference + task + cycles':<58} {l:9.3f} {l / t:8.1f}")
 print(f"lpsim peak RSS: {rss / 1024:.0f} MB")
 EOF
