@@ -61,9 +61,11 @@ Setting setting(const Reader& rd, const std::string& key, const YAML::Node& v, c
       e << YAML::DoubleQuoted << v.Scalar();
       s.value = e.c_str();
     }
-    // A trace path written in the sweep file is relative to the sweep file (like base:), not to the cwd.
-    if (s.key == "workload.trace" && fs::path(s.text).is_relative())
-      s.value = (rd.dir / s.text).lexically_normal().string();
+    // A workload path written in the sweep file is relative to the sweep file (like base:), not to the cwd.
+    static const char* kPathKeys[] = {"workload.trace", "workload.model", "workload.input", "workload.dataset.images",
+                                      "workload.dataset.labels"};
+    for (const char* k : kPathKeys)
+      if (s.key == k && fs::path(s.text).is_relative()) s.value = (rd.dir / s.text).lexically_normal().string();
   } else if (v.IsSequence()) {
     for (const auto& item : v)
       if (!item.IsScalar())
