@@ -10,14 +10,15 @@
 // in_first starts a chain from in_acc; otherwise a step adds onto the previous valid step's result. Bubbles
 // hold every register. rst (synchronous, active high) clears only the valid pipeline.
 module int16_fma #(
-    parameter SATURATE = 0
+    parameter SATURATE = 0,
+    parameter OPW = 16  // operand bits; 8 only for the INT8 area figure of scripts/synth-area.sh
 ) (
     input  logic        clk,
     input  logic        rst,
     input  logic        in_valid,
     input  logic        in_first,
-    input  logic [31:0] in_a,    // {a1, a0}, two's complement words
-    input  logic [31:0] in_b,    // {b1, b0}
+    input  logic [2*OPW-1:0] in_a,  // {a1, a0}, two's complement words
+    input  logic [2*OPW-1:0] in_b,  // {b1, b0}
     input  logic [31:0] in_acc,  // two's complement
     output logic        out_valid,
     output logic [31:0] out_acc,
@@ -40,7 +41,8 @@ module int16_fma #(
 
   // Stage 1: input registers.
   logic        first1;
-  logic [31:0] a1, b1, acc1;
+  logic [2*OPW-1:0] a1, b1;
+  logic [31:0] acc1;
   always_ff @(posedge clk) begin
     if (in_valid) begin
       first1 <= in_first;
@@ -52,7 +54,7 @@ module int16_fma #(
 
   // Stage 2: exact dot product of the pair.
   logic [32:0] d, d2;
-  vnni_dot u_dot (.a(a1), .b(b1), .d(d));
+  vnni_dot #(.OPW(OPW)) u_dot (.a(a1), .b(b1), .d(d));
   logic        first2;
   logic [31:0] acc2;
   always_ff @(posedge clk) begin

@@ -14,11 +14,9 @@ const std::vector<CosimBlockInfo>& cosim_blocks() {
       {"bf16_mac", "BF16 MAC (FP32 accumulator), rtl/bf16_mac.sv vs models/pe pe_mac_step", "random:1000000", false},
       {"int16_fma", "INT16 VNNI FMA into INT32 (wrap and saturate), rtl/int16_fma.sv vs models/pe pe_vnni_step",
        "random:1000000", false},
-      {"mx_dot", "MX dot unit (32 x MXFP8-E4M3 / MXINT8, E8M0 scales, FP32 acc), rtl/mx_dot.sv vs models/pe "
-                 "pe_mx_block_step",
+      {"mx_dot", "MX dot unit (32 MXFP8-E4M3/MXINT8 elements, FP32 acc), rtl/mx_dot.sv vs pe_mx_block_step",
        "random:1000000", false},
-      {"tile", "output-stationary systolic tile of FP8 or INT16 PEs, rtl/systolic_tile.sv vs models/pe run_gemm "
-               "(os) and lpsim's OS cycles per fold",
+      {"tile", "output-stationary FP8/INT16 systolic tile, rtl/systolic_tile.sv vs run_gemm (os) and OS cycles",
        "corners", false},
   };
   return v;

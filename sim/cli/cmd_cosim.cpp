@@ -118,7 +118,7 @@ int cmd_cosim(const Args& args) {
       ("block", po::value<std::string>(&block)->required(), ("block to co-verify: " + joined(block_names())).c_str())
       ("inputs", po::value<std::string>(&inputs),
        "exhaustive (every input pattern: ktanh, fp8_mac), corners (directed special values) or random:N "
-       "(N seeded random vectors; tile: N random GEMMs); default per block (see below)")
+       "(N seeded random vectors; tile: N random GEMMs); default per block (see Blocks above)")
       ("seed", po::value<int64_t>(&seed)->default_value(1), "seed for random:N and the tile's data, >= 0")
       ("lanes", po::value<int>(&lanes)->default_value(8), "ktanh: parallel lanes driven (1..4096; RTL built with 32)")
       ("pe", po::value<std::string>(&pe)->default_value("all"), "tile: PE kind fp8, int16 or all")
@@ -200,7 +200,7 @@ int cmd_cosim(const Args& args) {
     if (pe != "all" && pe != "fp8" && pe != "int16") {
       bad_option("--pe", "expected fp8, int16 or all, got \"" + pe + "\"");
     }
-    if ((rows > 0) != (cols > 0) && (vm.count("rows") != vm.count("cols"))) {
+    if (vm.count("rows") != vm.count("cols")) {
       bad_option(vm.count("rows") ? "--cols" : "--rows", "give --rows and --cols together");
     }
     if (vm.count("rows") && (rows < 1 || cols < 1)) bad_option("--rows", "expected positive integers");
