@@ -137,7 +137,7 @@ void fp_tiles(const FpJob& j, int64_t t0, int64_t t1, uint64_t* overflows, SkipC
             skips += skipped;
           }
           if (j.acc.fp32) {
-            const double m = mac_step(j.acc, f, x, y);  // float FMA: one rounding of the exact value
+            const double m = mac_step_fp32(f, x, y);  // float FMA: one rounding of the exact value
             if constexpr (kSkip) {
               // Branch-free select; the FMA result is discarded for a skipped product (zero's sign: xor).
               f = skipped ? add_zero_product(f, std::signbit(x) != std::signbit(y)) : m;
@@ -147,7 +147,7 @@ void fp_tiles(const FpJob& j, int64_t t0, int64_t t1, uint64_t* overflows, SkipC
           } else if (skipped) {
             f = add_zero_product(f, std::signbit(x) != std::signbit(y));
           } else {
-            f = mac_step(j.acc, f, x, y);  // exact product, rounded to odd, then RNE into the accumulator
+            f = mac_step_rounded(j.acc, f, x, y);  // exact product, rounded to odd, then RNE into the accumulator
           }
         }
       }

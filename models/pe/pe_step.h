@@ -22,9 +22,12 @@ namespace pe_detail {
 // accumulator that is one float FMA (one rounding of the exact value); other accumulators round the exact
 // sum through round-to-odd (acc_round.h). Products of formats up to fp32 have <= 48 significant bits and
 // stay in double range, so x * y is exact in double.
-inline double mac_step(const FormatRounder& acc, double f, float x, float y) {
-  if (acc.fp32) return std::fma(x, y, static_cast<float>(f));
+inline double mac_step_fp32(double f, float x, float y) { return std::fma(x, y, static_cast<float>(f)); }
+inline double mac_step_rounded(const FormatRounder& acc, double f, float x, float y) {
   return acc(add_round_odd(f, static_cast<double>(x) * static_cast<double>(y)));
+}
+inline double mac_step(const FormatRounder& acc, double f, float x, float y) {
+  return acc.fp32 ? mac_step_fp32(f, x, y) : mac_step_rounded(acc, f, x, y);
 }
 
 // VNNI (AVX512-VNNI VPDPWSSD word products; papers.md sec. 4): d = a0 * b0 + a1 * b1, exact in int64.
