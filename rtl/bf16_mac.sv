@@ -1,6 +1,7 @@
 // BF16 MAC: acc' = RNE_fp32(acc + a * b) with BF16 operands and an FP32 accumulator, the product exact, one
 // rounding per step (a fused multiply-add; papers.md sec. 3: BF16 inputs, FP32 accumulation). Bit-exact
-// model: models/pe pe_step.h pe_mac_step() with BF16 operands. Arithmetic: bf16_mul.sv, fp32_add.sv.
+// model: models/pe pe_step.h pe_mac_step() with BF16 operands. Arithmetic: bf16_mul.sv; fp32_acc_pipe.sv (stages
+// 2-3 around fp32_add.sv).
 //
 // Pipeline (3 register stages, latency 3 cycles, one step per cycle), as fp8_mac.sv:
 //   stage 1  input registers;  stage 2  product register;  stage 3  accumulator register -> out_acc.
@@ -18,19 +19,11 @@ module bf16_mac (
     output logic [31:0] out_acc
 );
 
-  logic v1, v2, v3;
+  logic v1;
   always_ff @(posedge clk) begin
-    if (rst) begin
-      v1 <= 1'b0;
-      v2 <= 1'b0;
-      v3 <= 1'b0;
-    end else begin
-      v1 <= in_valid;
-      v2 <= v1;
-      v3 <= v2;
-    end
+    if (rst) v1 <= 1'b0;
+    else v1 <= in_valid;
   end
-  assign out_valid = v3;
 
   // Stage 1: input registers.
   logic        first1;
@@ -45,34 +38,13 @@ module bf16_mac (
     end
   end
 
-  // Stage 2: exact product.
+  // The exact product of the registered operands; stages 2 and 3 (product and accumulator registers).
   logic        ps, pn, pi;
   logic [15:0] pm;
   logic [9:0]  pe;
   bf16_mul u_mul (.a(a1), .b(b1), .p_sign(ps), .p_mag(pm), .p_exp(pe), .p_nan(pn), .p_inf(pi));
-  logic        first2, ps2, pn2, pi2;
-  logic [15:0] pm2;
-  logic [9:0]  pe2;
-  logic [31:0] acc2;
-  always_ff @(posedge clk) begin
-    if (v1) begin
-      first2 <= first1;
-      acc2 <= acc1;
-      ps2 <= ps;
-      pm2 <= pm;
-      pe2 <= pe;
-      pn2 <= pn;
-      pi2 <= pi;
-    end
-  end
-
-  // Stage 3: one rounding into the FP32 accumulator.
-  logic [31:0] acc3, sum;
-  fp32_add #(.W(16), .EW(10)) u_add (.acc(first2 ? acc2 : acc3), .p_sign(ps2), .p_mag(pm2), .p_exp(pe2),
-                                     .p_nan(pn2), .p_inf(pi2), .sum(sum));
-  always_ff @(posedge clk) begin
-    if (v2) acc3 <= sum;
-  end
-  assign out_acc = acc3;
+  fp32_acc_pipe #(.W(16), .EW(10)) u_acc (.clk(clk), .rst(rst), .v1(v1), .first1(first1), .acc1(acc1), .p_sign(ps),
+                                          .p_mag(pm), .p_exp(pe), .p_nan(pn), .p_inf(pi), .out_valid(out_valid),
+                                          .out_acc(out_acc));
 
 endmodule

@@ -1,4 +1,5 @@
-// fp8_decode: one OFP8 operand (sign handled by the caller): significand (hidden bit included; subnormals have none) and the exponent of its LSB,
+// fp8_decode: one OFP8 operand (sign handled by the caller): significand (hidden bit included; subnormals have
+// none) and the exponent of its LSB,
 // max(E, 1) - bias - mantissa bits: E4M3 max(E,1) - 10 in [-9, 5], E5M2 max(E,1) - 17 in [-16, 13].
 module fp8_decode (
     input  logic       fmt,  // 0 = E4M3, 1 = E5M2

@@ -1,7 +1,8 @@
 // FP8 MAC: acc' = RNE_fp32(acc + a * b) with OFP8 operands (E4M3 or E5M2, selected per operand by a port) and
 // an FP32 accumulator; the product is exact, so each step rounds once (a fused multiply-add, papers.md sec. 2:
 // FP8 inputs, wider accumulation). Bit-exact model: models/pe pe_step.h pe_mac_step() (the float-MAC step of
-// the GEMM kernels) with operands decoded by the numerics codec. Arithmetic: fp8_mul.sv, fp32_add.sv.
+// the GEMM kernels) with operands decoded by the numerics codec. Arithmetic: fp8_mul.sv; fp32_acc_pipe.sv (stages
+// 2-3 around fp32_add.sv, shared with bf16_mac and mx_dot).
 //
 // Pipeline (3 register stages, latency 3 cycles, one step per cycle):
 //   stage 1  input registers (operands, formats, in_first, in_acc);
@@ -26,19 +27,11 @@ module fp8_mac (
     output logic [31:0] out_acc
 );
 
-  logic v1, v2, v3;
+  logic v1;
   always_ff @(posedge clk) begin
-    if (rst) begin
-      v1 <= 1'b0;
-      v2 <= 1'b0;
-      v3 <= 1'b0;
-    end else begin
-      v1 <= in_valid;
-      v2 <= v1;
-      v3 <= v2;
-    end
+    if (rst) v1 <= 1'b0;
+    else v1 <= in_valid;
   end
-  assign out_valid = v3;
 
   // Stage 1: input registers.
   logic       first1, fa1, fb1;
@@ -55,35 +48,14 @@ module fp8_mac (
     end
   end
 
-  // Stage 2: exact product.
+  // The exact product of the registered operands; stages 2 and 3 (product and accumulator registers).
   logic       ps, pn, pi;
   logic [7:0] pm;
   logic [6:0] pe;
   fp8_mul u_mul (.fmt_a(fa1), .a(a1), .fmt_b(fb1), .b(b1), .p_sign(ps), .p_mag(pm), .p_exp(pe), .p_nan(pn),
                  .p_inf(pi));
-  logic       first2, ps2, pn2, pi2;
-  logic [7:0] pm2;
-  logic [6:0] pe2;
-  logic [31:0] acc2;
-  always_ff @(posedge clk) begin
-    if (v1) begin
-      first2 <= first1;
-      acc2 <= acc1;
-      ps2 <= ps;
-      pm2 <= pm;
-      pe2 <= pe;
-      pn2 <= pn;
-      pi2 <= pi;
-    end
-  end
-
-  // Stage 3: one rounding into the FP32 accumulator.
-  logic [31:0] acc3, sum;
-  fp32_add #(.W(8), .EW(7)) u_add (.acc(first2 ? acc2 : acc3), .p_sign(ps2), .p_mag(pm2), .p_exp(pe2),
-                                   .p_nan(pn2), .p_inf(pi2), .sum(sum));
-  always_ff @(posedge clk) begin
-    if (v2) acc3 <= sum;
-  end
-  assign out_acc = acc3;
+  fp32_acc_pipe #(.W(8), .EW(7)) u_acc (.clk(clk), .rst(rst), .v1(v1), .first1(first1), .acc1(acc1), .p_sign(ps),
+                                        .p_mag(pm), .p_exp(pe), .p_nan(pn), .p_inf(pi), .out_valid(out_valid),
+                                        .out_acc(out_acc));
 
 endmodule

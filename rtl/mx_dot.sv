@@ -11,9 +11,10 @@
 //
 // Pipeline (3 register stages, latency 3 cycles, one block per cycle):
 //   stage 1  input registers (64 element codes, 2 scales, formats, in_first, in_acc);
-//   stage 2  block-sum register: 64 decodes, 32 8x8-bit multipliers with 0..28-bit shifts, a 32-input adder
-//            -> the exact 42-bit sum, the NaN flag and X_A + X_B;
-//   stage 3  accumulator register: fp32_add(in_first ? in_acc : accumulator, sum * 2^(X_A + X_B - 18)).
+//   stage 2  block-value register: 64 decodes, 32 8x8-bit multipliers with 0..28-bit shifts, a 32-input adder
+//            -> the exact 42-bit sum as sign and 41-bit magnitude, its exponent X_A + X_B - 18, the NaN flag;
+//   stage 3  accumulator register: fp32_add(in_first ? in_acc : accumulator, block value).
+// Stages 2 and 3 are fp32_acc_pipe.sv, shared with fp8_mac and bf16_mac.
 // in_first starts a chain from in_acc; otherwise a block adds onto the previous valid block's result. Bubbles
 // hold every register. rst (synchronous, active high) clears only the valid pipeline.
 module mx_dot (
@@ -34,19 +35,11 @@ module mx_dot (
 
   localparam K = 32;  // block size (MX v1.0: 32 for every concrete format)
 
-  logic v1, v2, v3;
+  logic v1;
   always_ff @(posedge clk) begin
-    if (rst) begin
-      v1 <= 1'b0;
-      v2 <= 1'b0;
-      v3 <= 1'b0;
-    end else begin
-      v1 <= in_valid;
-      v2 <= v1;
-      v3 <= v2;
-    end
+    if (rst) v1 <= 1'b0;
+    else v1 <= in_valid;
   end
-  assign out_valid = v3;
 
   // Stage 1: input registers.
   logic         first1, fa1, fb1;
@@ -93,29 +86,15 @@ module mx_dot (
     for (k = 0; k < K; k = k + 1) s = s + {{5{prods[37*k+36]}}, prods[37*k +: 37]};
   end
 
-  logic        first2, nan2;
-  logic [41:0] s2;
-  logic [9:0]  x2;  // X_A + X_B, two's complement in [-254, 254]
-  logic [31:0] acc2;
-  always_ff @(posedge clk) begin
-    if (v1) begin
-      first2 <= first1;
-      acc2 <= acc1;
-      s2 <= s;
-      nan2 <= (|nan_el) || (xa1 == 8'hff) || (xb1 == 8'hff);
-      x2 <= {2'b00, xa1} + {2'b00, xb1} - 10'd254;
-    end
-  end
-
-  // Stage 3: block value = s2 * 2^(X_A + X_B - 18), one rounding into the FP32 accumulator. A zero sum is +0.
+  // The block value s * 2^(X_A + X_B - 18) as sign, magnitude and exponent (a zero sum is +0); stages 2 and 3
+  // (product and accumulator registers) as in fp8_mac.
   logic [40:0] mag;
-  assign mag = s2[41] ? 41'(42'd0 - s2) : s2[40:0];
-  logic [31:0] acc3, sum;
-  fp32_add #(.W(41), .EW(10)) u_add (.acc(first2 ? acc2 : acc3), .p_sign(s2[41]), .p_mag(mag),
-                                     .p_exp(x2 - 10'd18), .p_nan(nan2), .p_inf(1'b0), .sum(sum));
-  always_ff @(posedge clk) begin
-    if (v2) acc3 <= sum;
-  end
-  assign out_acc = acc3;
+  logic [9:0]  xsum;  // X_A + X_B - 18, two's complement in [-272, 236]
+  assign mag = s[41] ? 41'(42'd0 - s) : s[40:0];
+  assign xsum = {2'b00, xa1} + {2'b00, xb1} - 10'd254 - 10'd18;
+  fp32_acc_pipe #(.W(41), .EW(10)) u_acc (.clk(clk), .rst(rst), .v1(v1), .first1(first1), .acc1(acc1),
+                                          .p_sign(s[41]), .p_mag(mag), .p_exp(xsum),
+                                          .p_nan((|nan_el) || (xa1 == 8'hff) || (xb1 == 8'hff)), .p_inf(1'b0),
+                                          .out_valid(out_valid), .out_acc(out_acc));
 
 endmodule

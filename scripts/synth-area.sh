@@ -40,12 +40,12 @@ done
 declare -A U=(
   [ktanh_l1]="ktanh|LANES 1|ktanh.sv|0|2|K-TanH, 1 lane"
   [ktanh_l8]="ktanh|LANES 8|ktanh.sv|0|2|K-TanH, 8 lanes"
-  [fp8_mac]="fp8_mac||fp8_mac.sv fp8_mul.sv fp8_decode.sv fp32_add.sv|1|3|FP8 (E4M3/E5M2) MAC, FP32 accumulator"
-  [bf16_mac]="bf16_mac||bf16_mac.sv bf16_mul.sv fp32_add.sv|1|3|BF16 MAC, FP32 accumulator"
+  [fp8_mac]="fp8_mac||fp8_mac.sv fp8_mul.sv fp8_decode.sv fp32_acc_pipe.sv fp32_add.sv|1|3|FP8 (E4M3/E5M2) MAC, FP32 accumulator"
+  [bf16_mac]="bf16_mac||bf16_mac.sv bf16_mul.sv fp32_acc_pipe.sv fp32_add.sv|1|3|BF16 MAC, FP32 accumulator"
   [int16_fma]="int16_fma|SATURATE 0|int16_fma.sv vnni_dot.sv int32_acc.sv|2|3|INT16 VNNI FMA, INT32 wrap"
   [int16_fma_sat]="int16_fma|SATURATE 1|int16_fma.sv vnni_dot.sv int32_acc.sv|2|3|INT16 VNNI FMA, INT32 saturate"
   [int8_fma]="int16_fma|SATURATE 0 -set OPW 8|int16_fma.sv vnni_dot.sv int32_acc.sv|2|3|INT8 VNNI FMA (int16_fma, OPW 8), INT32 wrap"
-  [mx_dot]="mx_dot||mx_dot.sv mx_elem_decode.sv fp32_add.sv|32|3|MX dot unit, 32 MXFP8-E4M3/MXINT8 elements, FP32 accumulator"
+  [mx_dot]="mx_dot||mx_dot.sv mx_elem_decode.sv fp32_acc_pipe.sv fp32_add.sv|32|3|MX dot unit, 32 MXFP8-E4M3/MXINT8 elements, FP32 accumulator"
   [pe_fp8]="systolic_pe|KIND 0|systolic_pe.sv fp8_mul.sv fp8_decode.sv fp32_add.sv vnni_dot.sv int32_acc.sv|1|3|systolic tile PE, FP8 MAC"
   [pe_int16]="systolic_pe|KIND 1|systolic_pe.sv fp8_mul.sv fp8_decode.sv fp32_add.sv vnni_dot.sv int32_acc.sv|2|3|systolic tile PE, INT16 VNNI FMA (wrap)"
 )

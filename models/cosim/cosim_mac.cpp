@@ -31,6 +31,21 @@ inline uint64_t chain_length(Rng& g, uint64_t max_long) {
   return chance(g, 0.5) ? 1 + below(g, max_long) : 1 + below(g, 16);
 }
 
+// Chain bookkeeping of the random generators: next() says whether this step starts a new chain.
+struct Chain {
+  uint64_t max_long = 64;
+  uint64_t left = 0;
+  bool next(Rng& g) {
+    const bool first = left == 0;
+    if (first) left = chain_length(g, max_long);
+    --left;
+    return first;
+  }
+};
+
+// A chain's starting FP32 accumulator: +0 with probability p_zero, else a corner value or random bits (half each).
+uint32_t start_acc(Rng& g, double p_zero);
+
 // A list of vectors as a Source.
 template <class In>
 Source<In> list_source(std::vector<In> v) {
@@ -87,6 +102,11 @@ const std::vector<uint32_t> kAccCorners = {
     0x7fc00000u,  // quiet NaN
     0xffa00001u,  // signalling NaN pattern, negative
 };
+
+uint32_t start_acc(Rng& g, double p_zero) {
+  if (chance(g, p_zero)) return 0u;
+  return chance(g, 0.5) ? kAccCorners[below(g, kAccCorners.size())] : static_cast<uint32_t>(g());
+}
 
 // ---- FP8 MAC ------------------------------------------------------------------------------------------------------
 
@@ -155,19 +175,16 @@ Source<Fp8MacIn> fp8_source(const CosimInputs& in, uint64_t* total, std::string*
                           "uniform codes with Inf/NaN mostly redrawn)");
   struct Gen {
     Rng g;
-    uint64_t left = 0;
+    Chain chain{4096};
     bool fa = false, fb = false;
     Fp8MacIn operator()() {
       Fp8MacIn v;
-      v.first = left == 0;
+      v.first = chain.next(g);
       if (v.first) {
-        left = chain_length(g, 4096);
         fa = g() & 1;
         fb = g() & 1;
-        const uint64_t k = below(g, 10);
-        v.acc = k < 6 ? 0u : k < 8 ? kAccCorners[below(g, kAccCorners.size())] : static_cast<uint32_t>(g());
+        v.acc = start_acc(g, 0.6);
       }
-      --left;
       v.fmt_a = fa;
       v.fmt_b = fb;
       do v.a = static_cast<uint8_t>(g()); while (fp8_is_nan_or_inf(fa, v.a) && !chance(g, 0.03));
@@ -246,16 +263,11 @@ Source<Bf16MacIn> bf16_source(const CosimInputs& in, uint64_t* total, std::strin
                           "tiny, huge and special; 5% cancelling and 5% tie-making steps)");
   struct Gen {
     Rng g;
-    uint64_t left = 0;
+    Chain chain{1024};
     Bf16MacIn operator()() {
       Bf16MacIn v;
-      v.first = left == 0;
-      if (v.first) {
-        left = chain_length(g, 1024);
-        const uint64_t k = below(g, 10);
-        v.acc = k < 5 ? 0u : k < 7 ? kAccCorners[below(g, kAccCorners.size())] : static_cast<uint32_t>(g());
-      }
-      --left;
+      v.first = chain.next(g);
+      if (v.first) v.acc = start_acc(g, 0.5);
       v.a = random_bf16(g);
       v.b = random_bf16(g);
       if (v.first && chance(g, 0.05)) {  // cancel exactly
@@ -287,7 +299,9 @@ Source<Int16FmaIn> int16_source(const CosimInputs& in, uint64_t* total, std::str
       for (int16_t a1 : kInt16Corners)
         for (int16_t b0 : kInt16Corners)
           for (int16_t b1 : kInt16Corners)
-            for (int32_t acc : kInt32Corners) v.push_back({true, pair(a0, a1), pair(b0, b1), static_cast<uint32_t>(acc)});
+            for (int32_t acc : kInt32Corners) {
+              v.push_back({true, pair(a0, a1), pair(b0, b1), static_cast<uint32_t>(acc)});
+            }
     *total = v.size();
     *desc = "corners: all VNNI pairs over {0, 1, -1, 181, -256, 32767, -32767, -32768} with accumulators 0, +-1, "
             "INT32 limits and neighbours, +-2^30, 0x7fff0000 (overflow both ways for both policies)";
@@ -298,7 +312,7 @@ Source<Int16FmaIn> int16_source(const CosimInputs& in, uint64_t* total, std::str
                           "small or extreme operands; accumulators from 0, random or near the INT32 limits)");
   struct Gen {
     Rng g;
-    uint64_t left = 0;
+    Chain chain{1024};
     int mode = 0;
     int16_t value() {
       switch (mode) {
@@ -309,15 +323,13 @@ Source<Int16FmaIn> int16_source(const CosimInputs& in, uint64_t* total, std::str
     }
     Int16FmaIn operator()() {
       Int16FmaIn v;
-      v.first = left == 0;
+      v.first = chain.next(g);
       if (v.first) {
-        left = chain_length(g, 1024);
         mode = static_cast<int>(below(g, 3));
         const uint64_t k = below(g, 4);
         v.acc = k == 0 ? 0u : k == 1 ? static_cast<uint32_t>(g())
                                      : static_cast<uint32_t>(kInt32Corners[below(g, kInt32Corners.size())]);
       }
-      --left;
       v.a = pair(value(), value());
       v.b = pair(value(), value());
       return v;
@@ -452,19 +464,16 @@ Source<MxDotIn> mx_source(const CosimInputs& in, uint64_t* total, std::string* d
                           "largest or sparse elements; scales mostly near 127, some anywhere, at the extremes, NaN)");
   struct Gen {
     Rng g;
-    uint64_t left = 0;
+    Chain chain{64};
     bool fa = false, fb = false;
     MxDotIn operator()() {
       MxDotIn v;
-      v.first = left == 0;
+      v.first = chain.next(g);
       if (v.first) {
-        left = chain_length(g, 64);
         fa = g() & 1;
         fb = g() & 1;
-        v.acc = chance(g, 0.6) ? 0u : chance(g, 0.5) ? kAccCorners[below(g, kAccCorners.size())]
-                                                     : static_cast<uint32_t>(g());
+        v.acc = start_acc(g, 0.6);
       }
-      --left;
       v.fmt_a = fa;
       v.fmt_b = fb;
       mx_fill(g, fa, static_cast<int>(below(g, 4)), v.a);

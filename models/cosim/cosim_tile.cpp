@@ -224,7 +224,8 @@ std::string run_case(const GemmCase& c, uint64_t index, const CosimFault& fault,
     }
   }
   char buf[160];
-  std::snprintf(buf, sizeof buf, ": %lld folds, %lld outputs, %llu mismatches, %llu cycles/fold (lpsim L = %llu, +%llu)",
+  std::snprintf(buf, sizeof buf,
+                ": %lld folds, %lld outputs, %llu mismatches, %llu cycles/fold (lpsim L = %llu, +%llu)",
                 static_cast<long long>(row_folds * col_folds), static_cast<long long>(M * N),
                 static_cast<unsigned long long>(mism), static_cast<unsigned long long>(cyc_max),
                 static_cast<unsigned long long>(lines), static_cast<unsigned long long>(kTileExtraCycles));

@@ -101,89 +101,90 @@ class StreamBench : public CycleBench {
   bool extra_ = false;
 };
 
-// Binds the control ports every MAC-type block has.
-#define LPSIM_BIND_CTRL(dut)     \
-  dut->clk(clk_);                \
-  dut->rst(rst_);                \
-  dut->in_valid(in_valid_);      \
-  dut->in_first(in_first_);      \
-  dut->out_valid(out_valid_)
+// The ports every MAC-type block has (clk, rst, in_valid, in_first, in_a, in_b, in_acc, out_valid, out_acc), as
+// signals of V's port types; derived benches bind their extra ports and pack in_a / in_b.
+template <class V, class In, class Out>
+class MacBench : public StreamBench<In, Out> {
+ protected:
+  explicit MacBench(sc_core::sc_module_name name) : StreamBench<In, Out>(name), dut_(new V("dut")) {
+    bind(dut_, out_valid_, out_acc_);
+  }
+  // Binds a DUT with V's input ports to the shared input signals and to the given outputs.
+  template <class D, class Acc>
+  void bind(D* d, sc_core::sc_signal<bool>& valid, Acc& acc) {
+    d->clk(this->clk_);
+    d->rst(rst_);
+    d->in_valid(in_valid_);
+    d->in_first(in_first_);
+    d->in_a(a_);
+    d->in_b(b_);
+    d->in_acc(acc_);
+    d->out_valid(valid);
+    d->out_acc(acc);
+  }
+  // The shared part of write_step; false on an idle cycle (nothing else to write).
+  bool write_common(const In* in, bool rst, const uint32_t* a, const uint32_t* b) {
+    rst_.write(rst);
+    in_valid_.write(in != nullptr);
+    if (!in) return false;
+    in_first_.write(in->first);
+    put(a_, a);
+    put(b_, b);
+    put(acc_, &in->acc);
+    return true;
+  }
+  sc_core::sc_signal<bool> rst_{"rst"}, in_valid_{"in_valid"}, in_first_{"in_first"}, out_valid_{"out_valid"};
+  SignalOf<decltype(V::in_a)> a_{"in_a"};
+  SignalOf<decltype(V::in_b)> b_{"in_b"};
+  SignalOf<decltype(V::in_acc)> acc_{"in_acc"};
+  SignalOf<decltype(V::out_acc)> out_acc_{"out_acc"};
+  V* dut_;  // never destroyed (the bench lives until exit)
+};
 
-class Fp8MacBench final : public StreamBench<Fp8MacIn, uint32_t> {
+class Fp8MacBench final : public MacBench<Vfp8_mac, Fp8MacIn, uint32_t> {
  public:
-  explicit Fp8MacBench(sc_core::sc_module_name name) : StreamBench(name), dut_(new Vfp8_mac("dut")) {
-    LPSIM_BIND_CTRL(dut_);
+  explicit Fp8MacBench(sc_core::sc_module_name name) : MacBench(name) {
     dut_->in_fmt_a(fmt_a_);
     dut_->in_fmt_b(fmt_b_);
-    dut_->in_a(a_);
-    dut_->in_b(b_);
-    dut_->in_acc(acc_);
-    dut_->out_acc(out_acc_);
   }
 
  private:
   void write_step(const Fp8MacIn* in, bool rst) override {
-    rst_.write(rst);
-    in_valid_.write(in != nullptr);
-    if (!in) return;
-    in_first_.write(in->first);
+    const uint32_t a = in ? in->a : 0, b = in ? in->b : 0;
+    if (!write_common(in, rst, &a, &b)) return;
     fmt_a_.write(in->fmt_a);
     fmt_b_.write(in->fmt_b);
-    const uint32_t a = in->a, b = in->b;
-    put(a_, &a);
-    put(b_, &b);
-    put(acc_, &in->acc);
   }
   bool read_result(uint32_t* out) override {
     get(out_acc_, out);
     return out_valid_.read();
   }
-  sc_core::sc_signal<bool> rst_{"rst"}, in_valid_{"in_valid"}, in_first_{"in_first"}, out_valid_{"out_valid"};
-  SignalOf<decltype(Vfp8_mac::in_fmt_a)> fmt_a_{"in_fmt_a"};
-  SignalOf<decltype(Vfp8_mac::in_fmt_b)> fmt_b_{"in_fmt_b"};
-  SignalOf<decltype(Vfp8_mac::in_a)> a_{"in_a"};
-  SignalOf<decltype(Vfp8_mac::in_b)> b_{"in_b"};
-  SignalOf<decltype(Vfp8_mac::in_acc)> acc_{"in_acc"};
-  SignalOf<decltype(Vfp8_mac::out_acc)> out_acc_{"out_acc"};
-  Vfp8_mac* dut_;  // never destroyed (the bench lives until exit)
+  sc_core::sc_signal<bool> fmt_a_{"in_fmt_a"}, fmt_b_{"in_fmt_b"};
 };
 
-class Bf16MacBench final : public StreamBench<Bf16MacIn, uint32_t> {
+class Bf16MacBench final : public MacBench<Vbf16_mac, Bf16MacIn, uint32_t> {
  public:
-  explicit Bf16MacBench(sc_core::sc_module_name name) : StreamBench(name), dut_(new Vbf16_mac("dut")) {
-    LPSIM_BIND_CTRL(dut_);
-    dut_->in_a(a_);
-    dut_->in_b(b_);
-    dut_->in_acc(acc_);
-    dut_->out_acc(out_acc_);
-  }
+  explicit Bf16MacBench(sc_core::sc_module_name name) : MacBench(name) {}
 
  private:
   void write_step(const Bf16MacIn* in, bool rst) override {
-    rst_.write(rst);
-    in_valid_.write(in != nullptr);
-    if (!in) return;
-    in_first_.write(in->first);
-    const uint32_t a = in->a, b = in->b;
-    put(a_, &a);
-    put(b_, &b);
-    put(acc_, &in->acc);
+    const uint32_t a = in ? in->a : 0, b = in ? in->b : 0;
+    write_common(in, rst, &a, &b);
   }
   bool read_result(uint32_t* out) override {
     get(out_acc_, out);
     return out_valid_.read();
   }
-  sc_core::sc_signal<bool> rst_{"rst"}, in_valid_{"in_valid"}, in_first_{"in_first"}, out_valid_{"out_valid"};
-  SignalOf<decltype(Vbf16_mac::in_a)> a_{"in_a"};
-  SignalOf<decltype(Vbf16_mac::in_b)> b_{"in_b"};
-  SignalOf<decltype(Vbf16_mac::in_acc)> acc_{"in_acc"};
-  SignalOf<decltype(Vbf16_mac::out_acc)> out_acc_{"out_acc"};
-  Vbf16_mac* dut_;
 };
 
-// Both INT32 policies, driven by the same input signals.
-class Int16FmaBench final : public StreamBench<Int16FmaIn, Int16FmaOut> {
+// Both INT32 policies, driven by the same input signals (dut_ wraps, sat_ saturates).
+class Int16FmaBench final : public MacBench<Vint16_fma_wrap, Int16FmaIn, Int16FmaOut> {
  public:
+  explicit Int16FmaBench(sc_core::sc_module_name name) : MacBench(name), sat_(new Vint16_fma_sat("dut_sat")) {
+    bind(sat_, out_valid_sat_, out_sat_);
+    dut_->out_ovf(ovf_wrap_);
+    sat_->out_ovf(ovf_sat_);
+  }
   uint64_t run(const Int16FmaIn* in, size_t n, Int16FmaOut* out) {
     valid_differs_ = false;
     const uint64_t cycles = stream(in, n, out);
@@ -191,110 +192,55 @@ class Int16FmaBench final : public StreamBench<Int16FmaIn, Int16FmaOut> {
     return cycles;
   }
 
-  explicit Int16FmaBench(sc_core::sc_module_name name)
-      : StreamBench(name), wrap_(new Vint16_fma_wrap("dut_wrap")), sat_(new Vint16_fma_sat("dut_sat")) {
-    LPSIM_BIND_CTRL(wrap_);
-    wrap_->in_a(a_);
-    wrap_->in_b(b_);
-    wrap_->in_acc(acc_);
-    wrap_->out_acc(out_wrap_);
-    wrap_->out_ovf(ovf_wrap_);
-    sat_->clk(clk_);
-    sat_->rst(rst_);
-    sat_->in_valid(in_valid_);
-    sat_->in_first(in_first_);
-    sat_->out_valid(out_valid_sat_);
-    sat_->in_a(a_);
-    sat_->in_b(b_);
-    sat_->in_acc(acc_);
-    sat_->out_acc(out_sat_);
-    sat_->out_ovf(ovf_sat_);
-  }
-
  private:
   void write_step(const Int16FmaIn* in, bool rst) override {
-    rst_.write(rst);
-    in_valid_.write(in != nullptr);
-    if (!in) return;
-    in_first_.write(in->first);
-    put(a_, &in->a);
-    put(b_, &in->b);
-    put(acc_, &in->acc);
+    write_common(in, rst, in ? &in->a : nullptr, in ? &in->b : nullptr);
   }
   bool read_result(Int16FmaOut* out) override {
-    get(out_wrap_, &out->acc_wrap);
+    get(out_acc_, &out->acc_wrap);
     get(out_sat_, &out->acc_sat);
     out->ovf_wrap = ovf_wrap_.read();
     out->ovf_sat = ovf_sat_.read();
     valid_differs_ |= out_valid_.read() != out_valid_sat_.read();
     return out_valid_.read();
   }
-  sc_core::sc_signal<bool> rst_{"rst"}, in_valid_{"in_valid"}, in_first_{"in_first"}, out_valid_{"out_valid"},
-      out_valid_sat_{"out_valid_sat"}, ovf_wrap_{"out_ovf_wrap"}, ovf_sat_{"out_ovf_sat"};
-  SignalOf<decltype(Vint16_fma_wrap::in_a)> a_{"in_a"};
-  SignalOf<decltype(Vint16_fma_wrap::in_b)> b_{"in_b"};
-  SignalOf<decltype(Vint16_fma_wrap::in_acc)> acc_{"in_acc"};
-  SignalOf<decltype(Vint16_fma_wrap::out_acc)> out_wrap_{"out_acc_wrap"};
+  sc_core::sc_signal<bool> out_valid_sat_{"out_valid_sat"}, ovf_wrap_{"out_ovf_wrap"}, ovf_sat_{"out_ovf_sat"};
   SignalOf<decltype(Vint16_fma_sat::out_acc)> out_sat_{"out_acc_sat"};
-  Vint16_fma_wrap* wrap_;
   Vint16_fma_sat* sat_;
   bool valid_differs_ = false;
 };
 
-class MxDotBench final : public StreamBench<MxDotIn, uint32_t> {
+class MxDotBench final : public MacBench<Vmx_dot, MxDotIn, uint32_t> {
  public:
-  explicit MxDotBench(sc_core::sc_module_name name) : StreamBench(name), dut_(new Vmx_dot("dut")) {
-    LPSIM_BIND_CTRL(dut_);
+  explicit MxDotBench(sc_core::sc_module_name name) : MacBench(name) {
     dut_->in_fmt_a(fmt_a_);
     dut_->in_fmt_b(fmt_b_);
-    dut_->in_a(a_);
-    dut_->in_b(b_);
     dut_->in_xa(xa_);
     dut_->in_xb(xb_);
-    dut_->in_acc(acc_);
-    dut_->out_acc(out_acc_);
   }
 
  private:
   void write_step(const MxDotIn* in, bool rst) override {
-    rst_.write(rst);
-    in_valid_.write(in != nullptr);
-    if (!in) return;
-    in_first_.write(in->first);
+    uint32_t wa[8] = {}, wb[8] = {};
+    for (int k = 0; in && k < 32; ++k) {
+      wa[k / 4] |= static_cast<uint32_t>(in->a[static_cast<size_t>(k)]) << (8 * (k % 4));
+      wb[k / 4] |= static_cast<uint32_t>(in->b[static_cast<size_t>(k)]) << (8 * (k % 4));
+    }
+    if (!write_common(in, rst, wa, wb)) return;
     fmt_a_.write(in->fmt_a);
     fmt_b_.write(in->fmt_b);
-    uint32_t wa[8], wb[8];
-    for (int i = 0; i < 8; ++i) {
-      wa[i] = wb[i] = 0;
-      for (int j = 0; j < 4; ++j) {
-        wa[i] |= static_cast<uint32_t>(in->a[4 * i + j]) << (8 * j);
-        wb[i] |= static_cast<uint32_t>(in->b[4 * i + j]) << (8 * j);
-      }
-    }
-    put(a_, wa);
-    put(b_, wb);
     const uint32_t xa = in->xa, xb = in->xb;
     put(xa_, &xa);
     put(xb_, &xb);
-    put(acc_, &in->acc);
   }
   bool read_result(uint32_t* out) override {
     get(out_acc_, out);
     return out_valid_.read();
   }
-  sc_core::sc_signal<bool> rst_{"rst"}, in_valid_{"in_valid"}, in_first_{"in_first"}, out_valid_{"out_valid"};
-  SignalOf<decltype(Vmx_dot::in_fmt_a)> fmt_a_{"in_fmt_a"};
-  SignalOf<decltype(Vmx_dot::in_fmt_b)> fmt_b_{"in_fmt_b"};
-  SignalOf<decltype(Vmx_dot::in_a)> a_{"in_a"};
-  SignalOf<decltype(Vmx_dot::in_b)> b_{"in_b"};
+  sc_core::sc_signal<bool> fmt_a_{"in_fmt_a"}, fmt_b_{"in_fmt_b"};
   SignalOf<decltype(Vmx_dot::in_xa)> xa_{"in_xa"};
   SignalOf<decltype(Vmx_dot::in_xb)> xb_{"in_xb"};
-  SignalOf<decltype(Vmx_dot::in_acc)> acc_{"in_acc"};
-  SignalOf<decltype(Vmx_dot::out_acc)> out_acc_{"out_acc"};
-  Vmx_dot* dut_;
 };
-
-#undef LPSIM_BIND_CTRL
 
 // ---- tiles ------------------------------------------------------------------------------------------------------
 

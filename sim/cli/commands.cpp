@@ -7,7 +7,7 @@ const std::vector<Command>& commands() {
       {"run", "simulate a config (YAML or SCALE-Sim .cfg) and report cycles, traffic and accuracy", cmd_run},
       {"validate", "check a config and its trace or model; print the fully resolved config", cmd_validate},
       {"import", "write an ONNX model as a native graph trace (YAML) with its weights as .npy", cmd_import},
-      {"cosim", "co-verify a verilated RTL block (K-TanH, MACs, MX dot, systolic tile) against lpsim's models, bit by bit",
+      {"cosim", "co-verify an RTL block (K-TanH, MACs, MX dot, systolic tile) against lpsim's models, bit by bit",
        cmd_cosim},
       {"quantize", "quantize a float32 tensor to MX/FP8/BF16/INT8/DFP16 bit-true; report SQNR", cmd_quantize},
       {"gemm", "one GEMM through the bit-true PE datapath (MX, FP8/BF16, INT16): accuracy and cycles", cmd_gemm},
