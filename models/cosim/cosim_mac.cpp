@@ -46,6 +46,20 @@ struct Chain {
 // A chain's starting FP32 accumulator: +0 with probability p_zero, else a corner value or random bits (half each).
 uint32_t start_acc(Rng& g, double p_zero);
 
+// A chain whose operand formats (one bit per operand) are drawn at its start, with its accumulator (+0 60%).
+struct FormatChain {
+  Chain chain;
+  bool fa = false, fb = false;
+  // True at a chain start, when *acc receives the start value.
+  bool next(Rng& g, uint32_t* acc) {
+    if (!chain.next(g)) return false;
+    fa = g() & 1;
+    fb = g() & 1;
+    *acc = start_acc(g, 0.6);
+    return true;
+  }
+};
+
 // A list of vectors as a Source.
 template <class In>
 Source<In> list_source(std::vector<In> v) {
@@ -175,20 +189,14 @@ Source<Fp8MacIn> fp8_source(const CosimInputs& in, uint64_t* total, std::string*
                           "uniform codes with Inf/NaN mostly redrawn)");
   struct Gen {
     Rng g;
-    Chain chain{4096};
-    bool fa = false, fb = false;
+    FormatChain c{Chain{4096}};
     Fp8MacIn operator()() {
       Fp8MacIn v;
-      v.first = chain.next(g);
-      if (v.first) {
-        fa = g() & 1;
-        fb = g() & 1;
-        v.acc = start_acc(g, 0.6);
-      }
-      v.fmt_a = fa;
-      v.fmt_b = fb;
-      do v.a = static_cast<uint8_t>(g()); while (fp8_is_nan_or_inf(fa, v.a) && !chance(g, 0.03));
-      do v.b = static_cast<uint8_t>(g()); while (fp8_is_nan_or_inf(fb, v.b) && !chance(g, 0.03));
+      v.first = c.next(g, &v.acc);
+      v.fmt_a = c.fa;
+      v.fmt_b = c.fb;
+      do v.a = static_cast<uint8_t>(g()); while (fp8_is_nan_or_inf(c.fa, v.a) && !chance(g, 0.03));
+      do v.b = static_cast<uint8_t>(g()); while (fp8_is_nan_or_inf(c.fb, v.b) && !chance(g, 0.03));
       return v;
     }
   };
@@ -464,25 +472,19 @@ Source<MxDotIn> mx_source(const CosimInputs& in, uint64_t* total, std::string* d
                           "largest or sparse elements; scales mostly near 127, some anywhere, at the extremes, NaN)");
   struct Gen {
     Rng g;
-    Chain chain{64};
-    bool fa = false, fb = false;
+    FormatChain c{Chain{64}};
     MxDotIn operator()() {
       MxDotIn v;
-      v.first = chain.next(g);
-      if (v.first) {
-        fa = g() & 1;
-        fb = g() & 1;
-        v.acc = start_acc(g, 0.6);
-      }
-      v.fmt_a = fa;
-      v.fmt_b = fb;
-      mx_fill(g, fa, static_cast<int>(below(g, 4)), v.a);
-      mx_fill(g, fb, static_cast<int>(below(g, 4)), v.b);
+      v.first = c.next(g, &v.acc);
+      v.fmt_a = c.fa;
+      v.fmt_b = c.fb;
+      mx_fill(g, c.fa, static_cast<int>(below(g, 4)), v.a);
+      mx_fill(g, c.fb, static_cast<int>(below(g, 4)), v.b);
       if (chance(g, 0.05)) {  // exact cancellation: the second half negates the first
         for (int k = 0; k < 16; ++k) {
-          v.a[16 + k] = fa ? static_cast<uint8_t>(-static_cast<int8_t>(v.a[k] == 0x80 ? 0x81 : v.a[k]))
-                           : static_cast<uint8_t>(v.a[k] ^ 0x80);
-          if (fa && v.a[k] == 0x80) v.a[k] = 0x81;
+          v.a[16 + k] = c.fa ? static_cast<uint8_t>(-static_cast<int8_t>(v.a[k] == 0x80 ? 0x81 : v.a[k]))
+                             : static_cast<uint8_t>(v.a[k] ^ 0x80);
+          if (c.fa && v.a[k] == 0x80) v.a[k] = 0x81;
           v.b[16 + k] = v.b[k];
         }
       }
