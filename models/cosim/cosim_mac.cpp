@@ -537,7 +537,7 @@ BlockCosimResult cosim_fp8_mac(const CosimInputs& in, const CosimFault& fault, c
   r.vector_unit = "steps";
   uint64_t total = 0;
   const Source<Fp8MacIn> src = fp8_source(in, &total, &r.input_desc);
-  r.rtl_desc = "rtl/fp8_mac.sv (fp8_mul.sv, fp32_add.sv) verilated (SystemC), latency 3 cycles";
+  r.rtl_desc = "rtl/fp8_mac.sv (fp8_mul.sv, fp32_acc_pipe.sv, fp32_add.sv) verilated (SystemC), latency 3 cycles";
   r.model_desc = fault.variant ? "WRONG MODEL (fault injection): accumulator rounding ties away from zero"
                                : "models/pe pe_mac_step, FP32 accumulator, operands decoded by numerics (e4m3/e5m2)";
   r.cycle_rule = "latency 3 + one step per cycle";
@@ -567,7 +567,7 @@ BlockCosimResult cosim_bf16_mac(const CosimInputs& in, const CosimFault& fault, 
   r.vector_unit = "steps";
   uint64_t total = 0;
   const Source<Bf16MacIn> src = bf16_source(in, &total, &r.input_desc);
-  r.rtl_desc = "rtl/bf16_mac.sv (bf16_mul.sv, fp32_add.sv) verilated (SystemC), latency 3 cycles";
+  r.rtl_desc = "rtl/bf16_mac.sv (bf16_mul.sv, fp32_acc_pipe.sv, fp32_add.sv) verilated (SystemC), latency 3 cycles";
   r.model_desc = fault.variant ? "WRONG MODEL (fault injection): accumulator rounding ties away from zero"
                                : "models/pe pe_mac_step, FP32 accumulator, operands decoded by numerics (bf16)";
   r.cycle_rule = "latency 3 + one step per cycle";
@@ -647,7 +647,7 @@ BlockCosimResult cosim_mx_dot(const CosimInputs& in, const CosimFault& fault, co
   r.vector_unit = "blocks";
   uint64_t total = 0;
   const Source<MxDotIn> src = mx_source(in, &total, &r.input_desc);
-  r.rtl_desc = "rtl/mx_dot.sv (mx_elem_decode.sv, fp32_add.sv) verilated (SystemC), 32 elements, latency 3 cycles";
+  r.rtl_desc = "rtl/mx_dot.sv (mx_elem_decode.sv, fp32_acc_pipe.sv, fp32_add.sv) verilated (SystemC), 32 elements, latency 3 cycles";
   r.model_desc = fault.variant ? "WRONG MODEL (fault injection): NaN scale (0xff) read as 2^128"
                                : "models/pe pe_mx_block_step, FP32 accumulator, elements decoded by numerics "
                                  "(e4m3 / mxint8), E8M0 scales";
