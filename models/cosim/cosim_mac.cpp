@@ -531,76 +531,97 @@ std::string acc_before(bool first, uint32_t in_acc, const uint32_t* prev) {
 
 const std::vector<uint32_t>& fp8_mac_acc_corners() { return kAccCorners; }
 
-BlockCosimResult cosim_fp8_mac(const CosimInputs& in, const CosimFault& fault, const CosimProgress& progress) {
+namespace {
+
+BlockCosimResult new_result(const char* block, const char* unit, const char* rtl, const std::string& model,
+                            const char* cycle_rule) {
   BlockCosimResult r;
-  r.block = "fp8_mac";
-  r.vector_unit = "steps";
-  uint64_t total = 0;
-  const Source<Fp8MacIn> src = fp8_source(in, &total, &r.input_desc);
-  r.rtl_desc = "rtl/fp8_mac.sv (fp8_mul.sv, fp32_acc_pipe.sv, fp32_add.sv) verilated (SystemC), latency 3 cycles";
-  r.model_desc = fault.variant ? "WRONG MODEL (fault injection): accumulator rounding ties away from zero"
-                               : "models/pe pe_mac_step, FP32 accumulator, operands decoded by numerics (e4m3/e5m2)";
-  r.cycle_rule = "latency 3 + one step per cycle";
-  const AccRounder acc32 = fp32_accumulator();
-  StepCheck<Fp8MacIn, uint32_t> chk;
-  chk.rtl = rtl_fp8_mac;
-  chk.model = [&](const Fp8MacIn& v, const uint32_t* prev) {
-    const float acc = bits_f32(v.first || !prev ? v.acc : *prev);
-    const float a = num::decode_float(fp8_format(v.fmt_a), v.a), b = num::decode_float(fp8_format(v.fmt_b), v.b);
-    if (fault.variant) return canonical_f32(mac_ties_away(acc, a, b));
-    return canonical_f32(static_cast<float>(pe_mac_step(acc32, acc, a, b)));
+  r.block = block;
+  r.vector_unit = unit;
+  r.rtl_desc = rtl;
+  r.model_desc = model;
+  r.cycle_rule = cycle_rule;
+  return r;
+}
+
+// The StepCheck of a block whose result is one FP32 accumulator: bits compared as they are (model NaN canonical).
+template <class In>
+StepCheck<In, uint32_t> fp32_check(uint64_t (*rtl)(const In*, size_t, uint32_t*),
+                                   std::function<uint32_t(const In&, float acc_before)> model,
+                                   std::function<std::string(const In&)> operands) {
+  StepCheck<In, uint32_t> chk;
+  chk.rtl = rtl;
+  chk.model = [model](const In& v, const uint32_t* prev) {
+    return model(v, bits_f32(v.first || !prev ? v.acc : *prev));
   };
   chk.equal = [](uint32_t x, uint32_t y) { return x == y; };
   chk.flip = [](uint32_t& x, int bit) { x ^= 1u << (bit & 31); };
-  chk.inputs = [](const Fp8MacIn& v, const uint32_t* prev) {
-    return std::string(fp8_name(v.fmt_a)) + " x " + fp8_name(v.fmt_b) + ": a=" + hex(v.a, 2) + " b=" + hex(v.b, 2) +
-           " " + acc_before(v.first, v.acc, prev);
+  chk.inputs = [operands](const In& v, const uint32_t* prev) {
+    return operands(v) + " " + acc_before(v.first, v.acc, prev);
   };
   chk.show = [](uint32_t x) { return f32_str(x); };
+  return chk;
+}
+
+// A float MAC's model: pe_mac_step on the accumulator before the step and the decoded operands, or (fault
+// injection) the ties-away slip.
+uint32_t float_mac_model(float acc, float a, float b, const CosimFault& fault) {
+  if (fault.variant) return canonical_f32(mac_ties_away(acc, a, b));
+  return canonical_f32(static_cast<float>(pe_mac_step(fp32_accumulator(), acc, a, b)));
+}
+
+const char* const kTiesAway = "WRONG MODEL (fault injection): accumulator rounding ties away from zero";
+
+}  // namespace
+
+BlockCosimResult cosim_fp8_mac(const CosimInputs& in, const CosimFault& fault, const CosimProgress& progress) {
+  BlockCosimResult r = new_result(
+      "fp8_mac", "steps",
+      "rtl/fp8_mac.sv (fp8_mul.sv, fp32_acc_pipe.sv, fp32_add.sv) verilated (SystemC), latency 3 cycles",
+      fault.variant ? kTiesAway : "models/pe pe_mac_step, FP32 accumulator, operands decoded by numerics (e4m3/e5m2)",
+      "latency 3 + one step per cycle");
+  uint64_t total = 0;
+  const Source<Fp8MacIn> src = fp8_source(in, &total, &r.input_desc);
+  const auto chk = fp32_check<Fp8MacIn>(
+      rtl_fp8_mac,
+      [&fault](const Fp8MacIn& v, float acc) {
+        return float_mac_model(acc, num::decode_float(fp8_format(v.fmt_a), v.a),
+                               num::decode_float(fp8_format(v.fmt_b), v.b), fault);
+      },
+      [](const Fp8MacIn& v) {
+        return std::string(fp8_name(v.fmt_a)) + " x " + fp8_name(v.fmt_b) + ": a=" + hex(v.a, 2) + " b=" + hex(v.b, 2);
+      });
   run_steps(r, total, src, chk, fault, progress);
   return r;
 }
 
 BlockCosimResult cosim_bf16_mac(const CosimInputs& in, const CosimFault& fault, const CosimProgress& progress) {
-  BlockCosimResult r;
-  r.block = "bf16_mac";
-  r.vector_unit = "steps";
+  BlockCosimResult r = new_result(
+      "bf16_mac", "steps",
+      "rtl/bf16_mac.sv (bf16_mul.sv, fp32_acc_pipe.sv, fp32_add.sv) verilated (SystemC), latency 3 cycles",
+      fault.variant ? kTiesAway : "models/pe pe_mac_step, FP32 accumulator, operands decoded by numerics (bf16)",
+      "latency 3 + one step per cycle");
   uint64_t total = 0;
   const Source<Bf16MacIn> src = bf16_source(in, &total, &r.input_desc);
-  r.rtl_desc = "rtl/bf16_mac.sv (bf16_mul.sv, fp32_acc_pipe.sv, fp32_add.sv) verilated (SystemC), latency 3 cycles";
-  r.model_desc = fault.variant ? "WRONG MODEL (fault injection): accumulator rounding ties away from zero"
-                               : "models/pe pe_mac_step, FP32 accumulator, operands decoded by numerics (bf16)";
-  r.cycle_rule = "latency 3 + one step per cycle";
-  const AccRounder acc32 = fp32_accumulator();
-  StepCheck<Bf16MacIn, uint32_t> chk;
-  chk.rtl = rtl_bf16_mac;
-  chk.model = [&](const Bf16MacIn& v, const uint32_t* prev) {
-    const float acc = bits_f32(v.first || !prev ? v.acc : *prev);
-    const float a = num::decode_float(num::kBF16, v.a), b = num::decode_float(num::kBF16, v.b);
-    if (fault.variant) return canonical_f32(mac_ties_away(acc, a, b));
-    return canonical_f32(static_cast<float>(pe_mac_step(acc32, acc, a, b)));
-  };
-  chk.equal = [](uint32_t x, uint32_t y) { return x == y; };
-  chk.flip = [](uint32_t& x, int bit) { x ^= 1u << (bit & 31); };
-  chk.inputs = [](const Bf16MacIn& v, const uint32_t* prev) {
-    return "a=" + hex(v.a, 4) + " b=" + hex(v.b, 4) + " " + acc_before(v.first, v.acc, prev);
-  };
-  chk.show = [](uint32_t x) { return f32_str(x); };
+  const auto chk = fp32_check<Bf16MacIn>(
+      rtl_bf16_mac,
+      [&fault](const Bf16MacIn& v, float acc) {
+        return float_mac_model(acc, num::decode_float(num::kBF16, v.a), num::decode_float(num::kBF16, v.b), fault);
+      },
+      [](const Bf16MacIn& v) { return "a=" + hex(v.a, 4) + " b=" + hex(v.b, 4); });
   run_steps(r, total, src, chk, fault, progress);
   return r;
 }
 
 BlockCosimResult cosim_int16_fma(const CosimInputs& in, const CosimFault& fault, const CosimProgress& progress) {
-  BlockCosimResult r;
-  r.block = "int16_fma";
-  r.vector_unit = "steps";
+  BlockCosimResult r = new_result(
+      "int16_fma", "steps",
+      "rtl/int16_fma.sv verilated twice (SATURATE = 0 wrap, 1 saturate; SystemC), same inputs, latency 3 cycles",
+      fault.variant ? "WRONG MODEL (fault injection): the two INT32 policies swapped"
+                    : "models/pe pe_vnni_step, INT32 wrap and saturate",
+      "latency 3 + one VNNI step per cycle");
   uint64_t total = 0;
   const Source<Int16FmaIn> src = int16_source(in, &total, &r.input_desc);
-  r.rtl_desc = "rtl/int16_fma.sv verilated twice (SATURATE = 0 wrap, 1 saturate; SystemC), same inputs, latency 3 "
-               "cycles";
-  r.model_desc = fault.variant ? "WRONG MODEL (fault injection): the two INT32 policies swapped"
-                               : "models/pe pe_vnni_step, INT32 wrap and saturate";
-  r.cycle_rule = "latency 3 + one VNNI step per cycle";
   const Int32Policy pw = fault.variant ? Int32Policy::kSaturate : Int32Policy::kWrap;
   const Int32Policy ps = fault.variant ? Int32Policy::kWrap : Int32Policy::kSaturate;
   uint64_t ovf_wrap = 0, ovf_sat = 0;
@@ -642,43 +663,38 @@ BlockCosimResult cosim_int16_fma(const CosimInputs& in, const CosimFault& fault,
 }
 
 BlockCosimResult cosim_mx_dot(const CosimInputs& in, const CosimFault& fault, const CosimProgress& progress) {
-  BlockCosimResult r;
-  r.block = "mx_dot";
-  r.vector_unit = "blocks";
+  BlockCosimResult r = new_result(
+      "mx_dot", "blocks",
+      "rtl/mx_dot.sv (mx_elem_decode.sv, fp32_acc_pipe.sv, fp32_add.sv) verilated (SystemC), 32 elements, latency 3 "
+      "cycles",
+      fault.variant ? "WRONG MODEL (fault injection): NaN scale (0xff) read as 2^128"
+                    : "models/pe pe_mx_block_step, FP32 accumulator, elements decoded by numerics (e4m3 / mxint8), "
+                      "E8M0 scales",
+      "latency 3 + one block per cycle");
   uint64_t total = 0;
   const Source<MxDotIn> src = mx_source(in, &total, &r.input_desc);
-  r.rtl_desc = "rtl/mx_dot.sv (mx_elem_decode.sv, fp32_acc_pipe.sv, fp32_add.sv) verilated (SystemC), 32 elements, latency 3 cycles";
-  r.model_desc = fault.variant ? "WRONG MODEL (fault injection): NaN scale (0xff) read as 2^128"
-                               : "models/pe pe_mx_block_step, FP32 accumulator, elements decoded by numerics "
-                                 "(e4m3 / mxint8), E8M0 scales";
-  r.cycle_rule = "latency 3 + one block per cycle";
-  const AccRounder acc32 = fp32_accumulator();
   const MxLuts& luts = mx_luts();
   uint64_t nan_results = 0;
-  StepCheck<MxDotIn, uint32_t> chk;
-  chk.rtl = rtl_mx_dot;
-  chk.model = [&](const MxDotIn& v, const uint32_t* prev) {
-    const float acc = bits_f32(v.first || !prev ? v.acc : *prev);
-    double a[32], b[32];
-    for (int k = 0; k < 32; ++k) {
-      a[k] = luts.of(v.fmt_a)[v.a[static_cast<size_t>(k)]];
-      b[k] = luts.of(v.fmt_b)[v.b[static_cast<size_t>(k)]];
-    }
-    if (fault.variant && (v.xa == 0xff || v.xb == 0xff)) {
-      const auto sv = [](uint8_t c) { return std::ldexp(1.0, int(c) - 127); };  // 0xff -> 2^128
-      return canonical_f32(static_cast<float>(
-          pe_detail::mx_acc_step(acc32, acc, pe_detail::mx_block_sum(a, 1, b, 1, 32), sv(v.xa), sv(v.xb))));
-    }
-    return canonical_f32(static_cast<float>(pe_mx_block_step(acc32, acc, a, b, 32, v.xa, v.xb)));
-  };
-  chk.equal = [](uint32_t x, uint32_t y) { return x == y; };
-  chk.flip = [](uint32_t& x, int bit) { x ^= 1u << (bit & 31); };
-  chk.inputs = [](const MxDotIn& v, const uint32_t* prev) {
-    return std::string(v.fmt_a ? "int8" : "e4m3") + " x " + (v.fmt_b ? "int8" : "e4m3") + ": xa=" + hex(v.xa, 2) +
-           " xb=" + hex(v.xb, 2) + " " + acc_before(v.first, v.acc, prev) + " a=" + mx_bytes(v.a) +
-           " b=" + mx_bytes(v.b);
-  };
-  chk.show = [](uint32_t x) { return f32_str(x); };
+  auto chk = fp32_check<MxDotIn>(
+      rtl_mx_dot,
+      [&luts, &fault](const MxDotIn& v, float acc) {
+        double a[32], b[32];
+        for (int k = 0; k < 32; ++k) {
+          a[k] = luts.of(v.fmt_a)[v.a[static_cast<size_t>(k)]];
+          b[k] = luts.of(v.fmt_b)[v.b[static_cast<size_t>(k)]];
+        }
+        const AccRounder acc32 = fp32_accumulator();
+        if (fault.variant && (v.xa == 0xff || v.xb == 0xff)) {
+          const auto sv = [](uint8_t c) { return std::ldexp(1.0, int(c) - 127); };  // 0xff -> 2^128
+          return canonical_f32(static_cast<float>(
+              pe_detail::mx_acc_step(acc32, acc, pe_detail::mx_block_sum(a, 1, b, 1, 32), sv(v.xa), sv(v.xb))));
+        }
+        return canonical_f32(static_cast<float>(pe_mx_block_step(acc32, acc, a, b, 32, v.xa, v.xb)));
+      },
+      [](const MxDotIn& v) {
+        return std::string(v.fmt_a ? "int8" : "e4m3") + " x " + (v.fmt_b ? "int8" : "e4m3") + ": xa=" +
+               hex(v.xa, 2) + " xb=" + hex(v.xb, 2) + " a=" + mx_bytes(v.a) + " b=" + mx_bytes(v.b);
+      });
   chk.observe = [&](uint32_t x) { nan_results += x == 0x7fc00000u; };
   run_steps(r, total, src, chk, fault, progress);
   r.details.push_back("NaN results (NaN scale, NaN element or NaN accumulator): " + std::to_string(nan_results));
