@@ -380,6 +380,20 @@ CostModel::CostModel(const TechTable& t, const ArchDesc& a) : tech_(t), arch_(a)
   scale_pe(d, scale_);
   mac_ = d.mac;
   pe_area_ = d.area;
+  if (a.pe_synth_nand2_eq > 0) {
+    // pe_area: synth (issue 16): the synthesized PE replaces the table's multiplier, adders, MX logic and
+    // registers; an INT32 spill unit (no RTL) keeps its table area, zero gating its fraction of the datapath.
+    const double frac = t.gated_datapath_fraction.value;
+    pe_area_ = PeArea{};
+    pe_area_.spill_um2 = d.area.spill_um2;
+    pe_area_.synth_um2 = a.pe_synth_nand2_eq * t.sfu_nand2_area_um2.value * scale_.area;
+    if (a.zero_gating) pe_area_.zero_gating_um2 = frac * pe_area_.synth_um2;
+    d.items.push_back({"pe.area.synth", pe_area_.total_um2(), "um^2/PE",
+                       fmt(a.pe_synth_nand2_eq) + " NAND2-eq (" + a.pe_synth_source + ") x nand2_area_um2" +
+                           (pe_area_.spill_um2 > 0 ? " + spill (fp32_acc_add)" : "") +
+                           (a.zero_gating ? " + gating.datapath_fraction x that" : "") + "; replaces pe.area",
+                       {"sfu_ktanh.nand2_area_um2"}});
+  }
   block_pj_ = d.block_pj;
   spill_pj_ = d.spill_pj;
   items_.insert(items_.end(), d.items.begin(), d.items.end());
@@ -436,11 +450,15 @@ CostModel::CostModel(const TechTable& t, const ArchDesc& a) : tech_(t), arch_(a)
 Breakdown CostModel::area_um2() const {
   Breakdown b;
   const double pes = static_cast<double>(arch_.rows) * static_cast<double>(arch_.cols);
-  b.add("pe_array.multipliers", pes * pe_area_.multiplier_um2);
-  b.add("pe_array.adders", pes * pe_area_.adders_um2);
-  if (arch_.pe.mode == model::PeMode::kMx) b.add("pe_array.mx_logic", pes * pe_area_.mx_logic_um2);
+  if (pe_area_.synth_um2 > 0) {
+    b.add("pe_array.synth", pes * pe_area_.synth_um2);
+  } else {
+    b.add("pe_array.multipliers", pes * pe_area_.multiplier_um2);
+    b.add("pe_array.adders", pes * pe_area_.adders_um2);
+    if (arch_.pe.mode == model::PeMode::kMx) b.add("pe_array.mx_logic", pes * pe_area_.mx_logic_um2);
+  }
   if (pe_area_.spill_um2 > 0) b.add("pe_array.int32_spill", pes * pe_area_.spill_um2);
-  b.add("pe_array.registers", pes * pe_area_.registers_um2);
+  if (pe_area_.synth_um2 == 0) b.add("pe_array.registers", pes * pe_area_.registers_um2);
   if (arch_.zero_gating) b.add("pe_array.zero_gating", pes * pe_area_.zero_gating_um2);
   for (int op = 0; op < 3; ++op) b.add(std::string("sram.") + kOpNames[op], sram_area_[op]);
   if (arch_.sfu_present) b.add("sfu", sfu_area_);

@@ -36,6 +36,11 @@ struct ArchDesc {
   bool vector_present = false;
   int vector_lanes = 32;
   int vector_bits = 32;      // 32 (fp32) or 16 (bf16)
+  // Synthesized PE area (accelerator.cost.pe_area: synth): NAND2 equivalents of one PE (one MAC per cycle) at the
+  // table's node, from yosys synthesis of the co-verified RTL (rtl/pe_area.json); 0 = area from the table's
+  // components (the default). Energy is priced from the table either way.
+  double pe_synth_nand2_eq = 0;
+  std::string pe_synth_source;  // e.g. "rtl/pe_area.json fp8_mac: 2163 cells, ... NAND2-eq / 1 MAC per cycle"
 };
 
 ArchDesc make_arch(const model::ArrayParams& array, const model::MemoryParams& memory, const model::ResolvedPe& pe,
@@ -94,8 +99,10 @@ struct PeArea {
   double spill_um2 = 0;
   double registers_um2 = 0;
   double zero_gating_um2 = 0;
+  double synth_um2 = 0;  // pe_area: synth: the whole synthesized PE (datapath and registers; the parts above are 0
+                         // except spill and zero gating, which the RTL does not have)
   double total_um2() const {
-    return multiplier_um2 + adders_um2 + mx_logic_um2 + spill_um2 + registers_um2 + zero_gating_um2;
+    return multiplier_um2 + adders_um2 + mx_logic_um2 + spill_um2 + registers_um2 + zero_gating_um2 + synth_um2;
   }
 };
 

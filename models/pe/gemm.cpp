@@ -14,6 +14,7 @@
 #include "numerics/parallel.h"
 #include "numerics/scaled.h"
 #include "pe/engine.h"
+#include "pe/pe_step.h"
 #include "pe/quantize.h"
 
 namespace lpsim::model {
@@ -235,9 +236,6 @@ void pack_mx(const QuantOperand& qa, const QuantOperand& qb, int bs, int threads
   p.sb = ScratchBuf<double>(static_cast<size_t>(p.np * p.nb));
   p.xa = ScratchBuf<int16_t>(static_cast<size_t>(p.mp * p.nb));
   p.xb = ScratchBuf<int16_t>(static_cast<size_t>(p.np * p.nb));
-  auto scale_d = [](uint8_t c) {
-    return c == num::kE8M0Nan ? std::numeric_limits<double>::quiet_NaN() : std::ldexp(1.0, int(c) - 127);
-  };
   auto scale_x = [](uint8_t c) { return c == num::kE8M0Nan ? kNanScale : static_cast<int16_t>(int(c) - 127); };
   // A: [M/MR][nb][bs][MR]; padding rows and K beyond the end are 0 with scale 1.
   num::parallel_for(static_cast<size_t>(p.mp / MR), threads, [&](size_t ip0, size_t ip1) {
@@ -251,7 +249,7 @@ void pack_mx(const QuantOperand& qa, const QuantOperand& qb, int bs, int threads
           const int64_t i = ip * MR + r;
           const bool real = i < p.m;
           const uint8_t sc = real ? qa.scales[static_cast<size_t>(i * p.nb + b)] : uint8_t{127};
-          sa[r] = scale_d(sc);
+          sa[r] = mx_scale_value(sc);
           xa[r] = scale_x(sc);
           const uint8_t* codes = real ? qa.codes.data() + i * p.k : nullptr;
           for (int64_t kk = 0; kk < bs; ++kk) {
@@ -271,7 +269,7 @@ void pack_mx(const QuantOperand& qa, const QuantOperand& qb, int bs, int threads
         int16_t* xb = p.xb.data() + (jp * p.nb + b) * NR;
         for (int q = 0; q < NR; ++q) {
           const uint8_t sc = q < nreal ? qb.scales[static_cast<size_t>(b * p.n + j0 + q)] : uint8_t{127};
-          sb[q] = scale_d(sc);
+          sb[q] = mx_scale_value(sc);
           xb[q] = scale_x(sc);
         }
         double* dst = p.b.data() + (jp * p.nb + b) * bs * NR;

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "pe/engine.h"
+#include "pe/pe_step.h"
 
 namespace lpsim::model::pe_detail {
 
@@ -78,9 +79,7 @@ void mx_tiles_portable(const MxJob& j, int64_t t0, int64_t t1, uint64_t* overflo
           double& f = fold[r * NR + q];
           if (p.exact_double) {
             // Every partial sum is an integer multiple of 2^lsb below 2^53 * 2^lsb: exact in any order.
-            double s = 0;
-            for (int k = 0; k < bs; ++k) s += A[k * MR + r] * B[k * NR + q];
-            f = j.acc(add_round_odd(f, s * (sa[r] * sb[q])));
+            f = mx_acc_step(j.acc, f, mx_block_sum(A + r, MR, B + q, NR, bs), sa[r], sb[q]);
           } else if (xa[r] == kNanScale || xb[q] == kNanScale) {
             f = std::numeric_limits<double>::quiet_NaN();
           } else {
@@ -138,7 +137,7 @@ void fp_tiles(const FpJob& j, int64_t t0, int64_t t1, uint64_t* overflows, SkipC
             skips += skipped;
           }
           if (j.acc.fp32) {
-            const double m = std::fma(x, y, static_cast<float>(f));  // float FMA: one rounding of the exact value
+            const double m = mac_step_fp32(f, x, y);  // float FMA: one rounding of the exact value
             if constexpr (kSkip) {
               // Branch-free select; the FMA result is discarded for a skipped product (zero's sign: xor).
               f = skipped ? add_zero_product(f, std::signbit(x) != std::signbit(y)) : m;
@@ -148,8 +147,7 @@ void fp_tiles(const FpJob& j, int64_t t0, int64_t t1, uint64_t* overflows, SkipC
           } else if (skipped) {
             f = add_zero_product(f, std::signbit(x) != std::signbit(y));
           } else {
-            // Products of formats up to fp32 have <= 48 significant bits and stay in double range: exact.
-            f = j.acc(add_round_odd(f, static_cast<double>(x) * static_cast<double>(y)));
+            f = mac_step_rounded(j.acc, f, x, y);  // exact product, rounded to odd, then RNE into the accumulator
           }
         }
       }
@@ -171,24 +169,6 @@ void fp_tiles(const FpJob& j, int64_t t0, int64_t t1, uint64_t* overflows, SkipC
 void fp_tiles_portable(const FpJob& j, int64_t t0, int64_t t1, uint64_t* overflows) {
   fp_tiles<false>(j, t0, t1, overflows, nullptr);
 }
-
-namespace {
-
-constexpr int64_t kI32Min = std::numeric_limits<int32_t>::min(), kI32Max = std::numeric_limits<int32_t>::max();
-
-// One INT32 accumulation acc + d under the policy (spill partials wrap); counts exact results outside int32.
-inline int32_t int32_add(int32_t acc, int64_t d, Int32Policy policy, uint64_t& ovf) {
-  const int64_t exact = static_cast<int64_t>(acc) + d;
-  if (exact >= kI32Min && exact <= kI32Max) return static_cast<int32_t>(exact);
-  ++ovf;
-  if (policy == Int32Policy::kSaturate) return static_cast<int32_t>(exact < 0 ? kI32Min : kI32Max);
-  return static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(exact)));  // two's complement wrap
-}
-
-// fl32(w * 2^e): one rounding of the exact value (w * 2^e is exact in double).
-inline float int_to_fp32(int64_t w, int e) { return static_cast<float>(std::ldexp(static_cast<double>(w), e)); }
-
-}  // namespace
 
 // Das et al. 2018 (papers.md §4): VNNI step d = a0*b0 + a1*b1 (exact: |d| < 2^31 for symmetric DFP16), then
 // acc = INT32 policy(acc + d). Spill: every spill_interval steps, fold_fp = fl32(fold_fp + fl32(acc * 2^E)).
@@ -251,7 +231,7 @@ void int_tiles(const IntJob& j, int64_t t0, int64_t t1, uint64_t* overflows, Ski
             c.steps_skipped += z0 & z1;
             d = (z0 ? 0 : a0 * b0) + (z1 ? 0 : a1 * b1);  // branch-free: skipped products contribute 0
           } else {
-            d = a0 * b0 + a1 * b1;
+            d = vnni_dot(a0, a1, b0, b1);
           }
           w[r * NR + q] = int32_add(w[r * NR + q], d, spill ? Int32Policy::kWrap : j.policy, ovf);
         }
@@ -342,7 +322,7 @@ void mx_tiles_skip(const MxJob& j, int64_t t0, int64_t t1, uint64_t* overflows, 
             ++c.steps_skipped;
             f = add_zero_product(f, false);  // block value (+0) * 2^(X_A + X_B) = +0
           } else if (p.exact_double) {
-            f = j.acc(add_round_odd(f, s[i] * (sa[r] * sb[q])));
+            f = mx_acc_step(j.acc, f, s[i], sa[r], sb[q]);
           } else if (nan_scale) {
             f = std::numeric_limits<double>::quiet_NaN();
           } else if (si[i] == 0) {

@@ -1,5 +1,6 @@
 #include "sfu/ktanh_cosim.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <random>
@@ -22,29 +23,57 @@ std::vector<uint16_t> random_bf16_patterns(uint64_t n, uint64_t seed) {
   return v;
 }
 
-CosimResult cosim_ktanh(const std::vector<uint16_t>& inputs, int lanes, const KtanhTable& model_table) {
+std::vector<uint16_t> ktanh_corner_patterns() {
+  std::vector<uint16_t> v = {0x0000, 0x0001, 0x007f, 0x0080, 0x3e7f, 0x3e80, 0x3e81, 0x4070, 0x4071, 0x4080,
+                             0x3f80, 0x7f7f, 0x7f80, 0x7f81, 0x7fc0, 0x7fff};
+  // First and last pattern of each of the 32 table intervals t = {e[1:0], Mi[6:4]} (e = 125..128).
+  for (uint16_t e = 125; e <= 128; ++e) {
+    for (uint16_t hi = 0; hi < 8; ++hi) {
+      v.push_back(static_cast<uint16_t>(e << 7 | hi << 4));
+      v.push_back(static_cast<uint16_t>(e << 7 | hi << 4 | 0xf));
+    }
+  }
+  const size_t n = v.size();
+  for (size_t i = 0; i < n; ++i) v.push_back(static_cast<uint16_t>(v[i] | 0x8000));
+  return v;
+}
+
+CosimResult cosim_ktanh(const std::vector<uint16_t>& inputs, int lanes, const KtanhTable& model_table,
+                        const std::function<void(uint64_t, uint64_t)>& progress, uint64_t flip_vector,
+                        int flip_bit) {
   CosimResult r;
   r.inputs = inputs.size();
   r.lanes = lanes;
   SfuParams p;
   p.lanes = lanes;
-  r.expected_cycles = sfu_cycles(p, inputs.size());
 
   KtanhSfu& sfu = KtanhSfu::instance();
-  const auto t0 = std::chrono::steady_clock::now();
-  const KtanhSfu::Batch b = sfu.run(inputs, lanes);
-  r.rtl_wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  r.cycles = b.cycles;
+  std::vector<uint16_t> out(inputs.size());
+  const size_t batch = static_cast<size_t>(kKtanhBatchBeats * static_cast<uint64_t>(lanes));
+  if (progress) progress(0, inputs.size());
+  for (size_t b0 = 0; b0 < inputs.size(); b0 += batch) {
+    const size_t n = std::min(batch, inputs.size() - b0);
+    const std::vector<uint16_t> chunk(inputs.begin() + static_cast<std::ptrdiff_t>(b0),
+                                      inputs.begin() + static_cast<std::ptrdiff_t>(b0 + n));
+    const auto t0 = std::chrono::steady_clock::now();
+    const KtanhSfu::Batch b = sfu.run(chunk, lanes);
+    r.rtl_wall_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    r.cycles += b.cycles;
+    r.expected_cycles += sfu_cycles(p, n);
+    std::copy(b.out.begin(), b.out.end(), out.begin() + static_cast<std::ptrdiff_t>(b0));
+    if (progress) progress(b0 + n, inputs.size());
+  }
 
   std::vector<uint16_t> hard(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) {
-    const uint16_t m = ktanh_bf16(inputs[i], model_table);
+    uint16_t m = ktanh_bf16(inputs[i], model_table);
+    if (i == flip_vector) m = static_cast<uint16_t>(m ^ (1u << (flip_bit & 15)));
     hard[i] = hard_tanh_bf16(inputs[i]);
-    if (m == b.out[i]) continue;
+    if (m == out[i]) continue;
     ++r.mismatches;
-    if (r.first_mismatches.size() < CosimResult::kMaxListed) r.first_mismatches.push_back({inputs[i], b.out[i], m});
+    if (r.first_mismatches.size() < CosimResult::kMaxListed) r.first_mismatches.push_back({inputs[i], out[i], m});
   }
-  r.ktanh = tanh_accuracy(inputs, b.out);
+  r.ktanh = tanh_accuracy(inputs, out);
   r.hard_tanh = tanh_accuracy(inputs, hard);
   return r;
 }
@@ -83,11 +112,18 @@ std::string format_cosim_report(const CosimResult& r, const std::string& input_d
     << "  RTL:   rtl/ktanh.sv verilated with LANES=" << kKtanhRtlLanes << " (SystemC), " << r.lanes
     << " lanes driven\n"
     << "  model: C++ K-TanH (models/sfu/ktanh_ref.cpp)\n\n"
+    << "  vectors checked:   " << r.inputs << " inputs\n"
     << "  mismatches:        " << r.mismatches << " of " << r.inputs << " inputs\n"
-    << "  cycles:            " << r.cycles << " cycles measured; expected " << r.expected_cycles
-    << " cycles (latency " << kSfuLatencyCycles << " cycles + ceil(" << r.inputs << " inputs / " << r.lanes
-    << " lanes) issue cycles)\n"
-    << "  RTL simulation:    " << fmt("%.3f", secs) << " s wall, "
+    << "  cycles:            " << r.cycles << " cycles measured; expected " << r.expected_cycles;
+  const uint64_t batch = kKtanhBatchBeats * static_cast<uint64_t>(r.lanes);
+  if (r.inputs <= batch) {
+    o << " cycles (latency " << kSfuLatencyCycles << " cycles + ceil(" << r.inputs << " inputs / " << r.lanes
+      << " lanes) issue cycles)\n";
+  } else {
+    o << " cycles (per batch of up to " << batch << " inputs: latency " << kSfuLatencyCycles
+      << " cycles + ceil(batch inputs / " << r.lanes << " lanes) issue cycles)\n";
+  }
+  o << "  RTL simulation:    " << fmt("%.3f", secs) << " s wall, "
     << fmt("%.0f", secs > 0 ? static_cast<double>(r.inputs) / secs : 0.0)
     << " evaluations/s, " << fmt("%.0f", secs > 0 ? static_cast<double>(r.cycles) / secs : 0.0)
     << " cycles/s\n";

@@ -28,8 +28,7 @@ KtanhSfu& KtanhSfu::instance() {
 }
 
 KtanhSfu::KtanhSfu(sc_core::sc_module_name name)
-    : sc_core::sc_module(name),
-      clk_("clk", false),
+    : CycleBench(name, kKtanhClockPeriodNs),
       rst_("rst"),
       in_valid_("in_valid"),
       out_valid_("out_valid"),
@@ -42,66 +41,34 @@ KtanhSfu::KtanhSfu(sc_core::sc_module_name name)
   dut_->out_valid(out_valid_);
   dut_->in_data(in_data_);
   dut_->out_data(out_data_);
-  SC_HAS_PROCESS(KtanhSfu);
-  SC_THREAD(drive_thread);
-  sensitive << clk_.posedge_event();  // initialised at time 0: runs to its first wait() before any edge
-  SC_THREAD(clock_thread);
 }
 
-// One job = job_edges_ clock periods; the first rising edge comes half a period after the job starts.
-void KtanhSfu::clock_thread() {
-  const sc_core::sc_time half(kKtanhClockPeriodNs / 2, sc_core::SC_NS);
-  for (;;) {
-    while (!job_pending_) wait(job_start_);
-    job_pending_ = false;
-    for (size_t e = 0; e < job_edges_; ++e) {
-      wait(half);
-      clk_.write(true);
-      wait(half);
-      clk_.write(false);
+// Edge e (CycleBench): read the outputs of cycle e - 1, write the inputs of cycle e.
+void KtanhSfu::on_edge(size_t e) {
+  if (e > 0) {
+    KtanhCycleOut& o = (*job_out_)[e - 1];
+    o.valid = out_valid_.read();
+    if (o.valid) {
+      const auto& q = out_data_.read();
+      for (int l = 0; l < kKtanhRtlLanes; ++l) {
+        if (o.valid >> l & 1u) o.data[l] = static_cast<uint16_t>(q.get_word(l >> 1) >> (16 * (l & 1)));
+      }
     }
   }
-}
-
-// Runs on every rising edge. SystemC semantics make this a clean cycle boundary: reads see the values the
-// outputs held during the cycle that just ended (the DUT's own update of this edge lands in a later delta), and
-// writes become visible after this edge, so the DUT samples them at the next one.
-void KtanhSfu::drive_thread() {
-  sc_dt::sc_bv<16 * kKtanhRtlLanes> data;
-  for (;;) {
-    wait();
-    ++cycles_simulated_;
-    if (!job_in_ || job_pos_ >= job_edges_) {
-      in_valid_.write(0);
-      rst_.write(false);
-      continue;
+  if (e < job_in_->size()) {
+    const KtanhCycleIn& c = (*job_in_)[e];
+    for (int l = 0; l < kKtanhRtlLanes; ++l) {
+      if (!(c.valid >> l & 1u)) continue;
+      const int shift = 16 * (l & 1);
+      const sc_dt::sc_digit w = data_.get_word(l >> 1);
+      data_.set_word(l >> 1, (w & ~(0xffffu << shift)) | (static_cast<sc_dt::sc_digit>(c.data[l]) << shift));
     }
-    if (job_pos_ > 0) {
-      KtanhCycleOut& o = (*job_out_)[job_pos_ - 1];
-      o.valid = out_valid_.read();
-      if (o.valid) {
-        const auto& q = out_data_.read();
-        for (int l = 0; l < kKtanhRtlLanes; ++l) {
-          if (o.valid >> l & 1u) o.data[l] = static_cast<uint16_t>(q.get_word(l >> 1) >> (16 * (l & 1)));
-        }
-      }
-    }
-    if (job_pos_ < job_in_->size()) {
-      const KtanhCycleIn& c = (*job_in_)[job_pos_];
-      for (int l = 0; l < kKtanhRtlLanes; ++l) {
-        if (!(c.valid >> l & 1u)) continue;
-        const int shift = 16 * (l & 1);
-        const sc_dt::sc_digit w = data.get_word(l >> 1);
-        data.set_word(l >> 1, (w & ~(0xffffu << shift)) | (static_cast<sc_dt::sc_digit>(c.data[l]) << shift));
-      }
-      in_data_.write(data);
-      in_valid_.write(c.valid);
-      rst_.write(c.rst);
-    } else {
-      in_valid_.write(0);
-      rst_.write(false);
-    }
-    ++job_pos_;
+    in_data_.write(data_);
+    in_valid_.write(c.valid);
+    rst_.write(c.rst);
+  } else {
+    in_valid_.write(0);
+    rst_.write(false);
   }
 }
 
@@ -110,18 +77,15 @@ std::vector<KtanhCycleOut> KtanhSfu::drive(const std::vector<KtanhCycleIn>& in, 
   if (out.empty()) return out;
   job_in_ = &in;
   job_out_ = &out;
-  job_pos_ = 0;
-  job_edges_ = out.size() + 1;  // outputs of cycle c are read at the edge that ends it
-  job_pending_ = true;
-  job_start_.notify(sc_core::SC_ZERO_TIME);
-  sc_core::sc_start();  // returns when the gated clock has stopped and no events remain
-  const bool complete = job_pos_ == job_edges_;
+  try {
+    run_edges(out.size() + 1);  // outputs of cycle c are read at the edge that ends it
+  } catch (...) {
+    job_in_ = nullptr;
+    job_out_ = nullptr;
+    throw;
+  }
   job_in_ = nullptr;
   job_out_ = nullptr;
-  if (!complete) {
-    throw std::logic_error("K-TanH RTL bench: sc_start ended after " + std::to_string(job_pos_) + " of " +
-                           std::to_string(job_edges_) + " clock edges, at " + sc_core::sc_time_stamp().to_string());
-  }
   return out;
 }
 

@@ -1,6 +1,7 @@
-// KtanhSfu: the SystemC module that owns the verilated rtl/ktanh.sv (Verilator --sc, prefix Vktanh), its clock
-// and signals, and a driver thread that streams cycle schedules through it. Only ktanh_sfu.cpp includes
-// Vktanh.h (Verilator's SystemC headers pull many names into the global namespace).
+// KtanhSfu: the SystemC module that owns the verilated rtl/ktanh.sv (Verilator --sc, prefix Vktanh), its signals
+// and the cycle schedules streamed through it; the gated clock and edge handling come from CycleBench
+// (models/cosim/cycle_bench.h). Only ktanh_sfu.cpp includes Vktanh.h (Verilator's SystemC headers pull many
+// names into the global namespace).
 //
 // SystemC elaborates once per process, so there is exactly one instance, built on first use by instance() and
 // never destroyed. Each batch resets the pipeline, then advances time with sc_start(duration); sc_stop() is
@@ -11,6 +12,7 @@
 #include <systemc>
 #include <vector>
 
+#include "cosim/cycle_bench.h"
 #include "sfu/sfu.h"
 
 class Vktanh;  // verilated rtl/ktanh.sv with LANES = kKtanhRtlLanes
@@ -33,7 +35,7 @@ struct KtanhCycleOut {
   std::array<uint16_t, kKtanhRtlLanes> data{};  // out_data lane words; captured only where valid is set
 };
 
-class KtanhSfu : public sc_core::sc_module {
+class KtanhSfu : public CycleBench {
  public:
   // The process-wide instance. The first call must happen before any sc_start() in the process (throws
   // std::logic_error otherwise).
@@ -54,31 +56,23 @@ class KtanhSfu : public sc_core::sc_module {
   // the blocks. Throws std::invalid_argument for lanes < 1, std::runtime_error if the RTL loses or adds results.
   Batch run(const std::vector<uint16_t>& in, int lanes);
 
-  uint64_t cycles_simulated() const { return cycles_simulated_; }  // since construction, all batches
+  // cycles_simulated() (CycleBench): rising edges since construction, all batches.
 
  private:
   explicit KtanhSfu(sc_core::sc_module_name name);
-  void drive_thread();
-  void clock_thread();
+  void on_edge(size_t edge) override;
 
-  // Gated clock: it toggles only while a job runs, so an idle SFU schedules no events and a bare sc_start()
-  // elsewhere in the process (the array timing model runs until its events are exhausted) still returns.
-  sc_core::sc_signal<bool> clk_;
-  sc_core::sc_event job_start_;
-  bool job_pending_ = false;  // set by drive(); also covers a job posted before the thread first runs
   sc_core::sc_signal<bool> rst_;
   sc_core::sc_signal<uint32_t> in_valid_;
   sc_core::sc_signal<uint32_t> out_valid_;
   sc_core::sc_signal<sc_dt::sc_bv<16 * kKtanhRtlLanes>> in_data_;
   sc_core::sc_signal<sc_dt::sc_bv<16 * kKtanhRtlLanes>> out_data_;
+  sc_dt::sc_bv<16 * kKtanhRtlLanes> data_;  // in_data words being assembled
   Vktanh* dut_;  // owned; never destroyed (the instance lives until exit)
 
-  // Current job, read by drive_thread while drive() runs sc_start.
+  // Current job, read by on_edge while drive() runs.
   const std::vector<KtanhCycleIn>* job_in_ = nullptr;
   std::vector<KtanhCycleOut>* job_out_ = nullptr;
-  size_t job_edges_ = 0;  // rising edges the job needs
-  size_t job_pos_ = 0;    // rising edges handled so far
-  uint64_t cycles_simulated_ = 0;
 };
 
 }  // namespace lpsim::model

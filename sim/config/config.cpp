@@ -1,4 +1,5 @@
 #include "config/config.h"
+#include "config/pe_synth.h"
 
 #include <algorithm>
 #include <yaml-cpp/yaml.h>
@@ -238,6 +239,13 @@ const std::vector<KeySpec>& schema() {
                  "pJ/bit); default = the table's default (ddr3)", {},
                  [](Config& c, const Value& v) { c.cost.dram_type = v.s == "default" ? std::string() : v.s; },
                  [](const Config& c) { return c.cost.dram_type.empty() ? std::string("default") : c.cost.dram_type; }});
+    s.push_back({"accelerator.cost.pe_area", Type::kEnum, "table", "",
+                 "PE area: table = from the tech table's components; synth = yosys synthesis of the co-verified RTL "
+                 "PE (rtl/pe_area.json, NAND2-eq x the table's NAND2 area, per MAC lane; FP8, BF16, INT8/INT16, "
+                 "MXFP8-E4M3/MXINT8 only); energy stays table-based",
+                 {"table", "synth"},
+                 [](Config& c, const Value& v) { c.cost.pe_area_synth = v.s == "synth"; },
+                 [](const Config& c) { return std::string(c.cost.pe_area_synth ? "synth" : "table"); }});
     s.push_back({"workload.trace", Type::kPath, "", "path",
                  "trace file: native YAML trace or SCALE-Sim topology CSV (conv or GEMM); relative to the config "
                  "file (give this or workload.model)", {},
@@ -874,6 +882,13 @@ Config load_config(const std::string& path, const std::vector<Override>& overrid
       throw_input_error(at, "cannot read technology table " + tp.lexically_normal().string() + ": no such file");
     c.cost.tech = load_tech_table(tp.lexically_normal().string());
   }
+  if (c.cost.pe_area_synth) {
+    try {
+      synth_pe_area(model::resolve(c.pe));
+    } catch (const std::invalid_argument& e) {
+      throw_input_error(c.loc("accelerator.cost.pe_area"), e.what());
+    }
+  }
   try {
     cost::CostModel probe(c.cost.tech, arch_desc(c));
   } catch (const std::invalid_argument& e) {
@@ -910,6 +925,11 @@ cost::ArchDesc arch_desc(const Config& c) {
   cost::ArchDesc a = cost::make_arch(c.array, c.memory, model::resolve(c.pe), c.sfu.lanes, c.cost.node_nm);
   a.dram_type = c.cost.dram_type;
   a.zero_gating = c.sparsity.scheme != model::SparsityScheme::kNone;  // zero-detect logic in every PE
+  if (c.cost.pe_area_synth) {
+    const SynthPeArea s = synth_pe_area(a.pe);
+    a.pe_synth_nand2_eq = s.nand2_eq_per_mac();
+    a.pe_synth_source = s.describe();
+  }
   return a;
 }
 

@@ -60,6 +60,7 @@ struct CostConfig {
   double node_nm = 45;                     // logic node; the table's node scaling (45 -> 28/16/7 nm) applies
   std::string tech_table = "builtin";      // as written: "builtin" or a path (relative to the config file)
   std::string dram_type;                   // "" = the table's default DRAM type
+  bool pe_area_synth = false;              // pe_area: synth = PE area from the synthesized RTL (rtl/pe_area.json)
   cost::TechTable tech;                    // the table, read and validated at load
 };
 

@@ -284,3 +284,35 @@ TEST_CASE("cost: bad designs are rejected and describe() names every formula and
   CHECK_THAT(d, Catch::Contains("sram.read 8 KiB (10 pJ): Horowitz ISSCC 2014"));
   CHECK_THAT(d, Catch::Contains("node_scaling 7 nm"));
 }
+
+TEST_CASE("cost: pe_area synth replaces the table's PE parts by the synthesized NAND2-eq", "[cost][model]") {
+  cost::ArchDesc a = arch("fp8_e4m3");
+  const cost::CostModel table(tech(), a);
+  a.pe_synth_nand2_eq = 3633.3;  // rtl/pe_area.json fp8_mac
+  a.pe_synth_source = "test";
+  const cost::CostModel synth(tech(), a);
+  CHECK(synth.pe_area().synth_um2 == Approx(3633.3 * 0.798).epsilon(1e-12));
+  CHECK(synth.pe_area().total_um2() == Approx(3633.3 * 0.798).epsilon(1e-12));
+  CHECK(synth.area_um2().get("pe_array.synth") == Approx(1024 * 3633.3 * 0.798).epsilon(1e-12));
+  CHECK(synth.area_um2().get("pe_array.multipliers") == 0);
+  CHECK(synth.area_um2().get("pe_array.registers") == 0);
+  // SRAM and SFU are untouched; energy is still priced from the table.
+  CHECK(synth.area_um2().get("sram.filter") == table.area_um2().get("sram.filter"));
+  CHECK(synth.mac_energy_pj() == table.mac_energy_pj());
+  // Node scaling applies; zero gating adds its fraction; a spill unit keeps its table area.
+  a.node_nm = 7;
+  a.zero_gating = true;
+  const cost::CostModel small(tech(), a);
+  CHECK(small.pe_area().synth_um2 == Approx(3633.3 * 0.798 * small.scale().area).epsilon(1e-12));
+  CHECK(small.pe_area().zero_gating_um2 == Approx(0.04 * small.pe_area().synth_um2).epsilon(1e-12));
+  model::PeParams p;
+  p.format_a = p.format_b = "int16";
+  p.int32_policy = model::Int32Policy::kSpill;
+  cost::ArchDesc s = arch("int16");
+  s.pe = model::resolve(p);
+  const double spill = cost::CostModel(tech(), s).pe_area().spill_um2;
+  s.pe_synth_nand2_eq = 3468.2;
+  CHECK(spill > 0);
+  CHECK(cost::CostModel(tech(), s).pe_area().spill_um2 == spill);
+  CHECK_THAT(synth.describe(), Catch::Contains("pe.area.synth") && Catch::Contains("3633 NAND2-eq (test)"));
+}

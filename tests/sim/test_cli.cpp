@@ -95,6 +95,8 @@ TEST_CASE("cli: bad input exits with code 2, one clear message, and no output fi
       {data("bad_inputs/bad_csv_columns.yaml"), "short_row.csv:2: expected 8 columns"},
       {data("bad_inputs/bad_op.yaml"), "unknown key 'kernal_h' (did you mean 'kernel_h'?)"},
       {data("bad_inputs/unknown_layer.yaml"), "workload.layers: no op named 'C9'"},
+      {data("bad_inputs/bad_pe_area.yaml"), "bad_pe_area.yaml:6: accelerator.cost.pe_area: synth: no synthesized RTL "
+                                            "for a fp16 x fp16 PE"},
       {data("bad_inputs/unknown_cfg_key.cfg") + " --trace " + data("traces/small_conv.csv"),
        "unknown SCALE-Sim key 'ArrayWidht'"},
       {data("no_such_config.yaml"), "no_such_config.yaml: cannot read config file: no such file"},

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "config/config.h"
+#include "config/pe_synth.h"
 #include "numerics/convert.h"
 #include "numerics/format.h"
 
@@ -133,4 +134,29 @@ TEST_CASE("config: custom float formats declared in YAML serve as accumulator an
   CHECK(load_error(data("bad_inputs/bad_pe_format.yaml"))
             .find("bad_pe_format.yaml:4: accelerator.pe.weights: 'fp8_e4m3' (float) cannot be combined") !=
         std::string::npos);
+}
+
+TEST_CASE("config: accelerator.cost.pe_area synth picks the co-verified RTL block of the PE", "[config][cost]") {
+  const auto synth = [](const std::string& a, const std::string& b, const std::string& policy = "wrap") {
+    model::PeParams p;
+    p.format_a = a;
+    p.format_b = b;
+    p.int32_policy = *model::parse_int32_policy(policy);
+    return cfg::synth_pe_area(model::resolve(p));
+  };
+  CHECK(synth("fp8_e4m3", "fp8_e5m2").block == "fp8_mac");
+  CHECK(synth("bf16", "bf16").block == "bf16_mac");
+  CHECK(synth("int16", "int16").block == "int16_fma");
+  CHECK(synth("int8", "int16", "saturate").block == "int16_fma_sat");
+  CHECK(synth("int8", "int8").block == "int8_fma");
+  CHECK(synth("int16", "int16", "spill").block == "int16_fma");
+  const cfg::SynthPeArea mx = synth("mxfp8_e4m3", "mxint8");
+  CHECK(mx.block == "mx_dot");
+  CHECK(mx.macs_per_cycle == 32);
+  CHECK(mx.nand2_eq_per_mac() == Approx(mx.block_nand2_eq / 32));
+  CHECK(synth("int16", "int16").macs_per_cycle == 2);
+  CHECK(synth("fp8_e4m3", "fp8_e4m3").block_nand2_eq > 1000);
+  CHECK_THROWS_WITH(synth("fp16", "fp16"), Catch::Contains("no synthesized RTL for a fp16 x fp16 PE"));
+  CHECK_THROWS_WITH(synth("int8", "int8", "saturate"), Catch::Contains("wrap only"));
+  CHECK_THROWS_WITH(synth("mxfp8_e5m2", "mxfp8_e4m3"), Catch::Contains("element formats"));
 }
