@@ -114,7 +114,16 @@ struct PeDerivation {
   std::vector<CostItem> items;
 };
 
-PeDerivation derive_pe(const TechTable& t, const model::ResolvedPe& pe, bool zero_gating) {
+// What besides the formats shapes a PE's price (ArchDesc).
+struct PeOptions {
+  bool zero_gating = false;
+  bool overheads = true;            // clock priced per stored bit and cycle (register_pj keeps the data part)
+  double scratchpad_bytes = 0;      // PE-local storage
+  double scratchpad_bits_per_mac = 0;
+};
+
+PeDerivation derive_pe(const TechTable& t, const model::ResolvedPe& pe, const PeOptions& o) {
+  const bool zero_gating = o.zero_gating;
   PeDerivation d;
   const Entry& reg = t.component("register_bit");
   const Entry& add32 = t.component("int32_add");
@@ -206,36 +215,66 @@ PeDerivation derive_pe(const TechTable& t, const model::ResolvedPe& pe, bool zer
       break;
     }
   }
-  d.mac.register_pj = reg_bits_per_mac * reg.energy_pj;
+  // With the clock priced per stored bit and cycle (Aladdin: a register's clock edge costs it even when its data
+  // does not change), a loaded bit pays only the rest of register_bit, its data switching.
+  const double clk = o.overheads ? t.register_clock_pj_per_bit.value : 0.0;
+  const double data_pj = std::max(reg.energy_pj - clk, 0.0);
+  d.mac.register_pj = reg_bits_per_mac * data_pj;
   d.area.registers_um2 = reg_bits_stored * reg.area_um2;
   d.items.push_back({"mac.registers", d.mac.register_pj, "pJ/MAC",
                      std::to_string(reg_bits_per_mac) + " register bits loaded per MAC (operands " +
-                         std::to_string(wa) + " + " + std::to_string(wb) + ", accumulator) x register_bit",
+                         std::to_string(wa) + " + " + std::to_string(wb) + ", accumulator) x register_bit" +
+                         (o.overheads ? " minus its clock part (implementation.register_clock_pj_per_bit)" : ""),
                      {"register_bit"}});
+  if (o.overheads) {
+    d.mac.clock_pj = reg_bits_stored * clk;
+    d.items.push_back({"pe.clock", d.mac.clock_pj, "pJ/PE-cycle",
+                       std::to_string(reg_bits_stored) + " stored register bits x register_clock_pj_per_bit, every "
+                           "cycle the array is clocked (idle or not)",
+                       {"implementation.register_clock_pj_per_bit"}});
+  }
+  if (o.scratchpad_bytes > 0) {
+    // A PE-local scratchpad is a small SRAM: its area per bit and its access energy at its own capacity
+    // (sram.read extended below 8 KiB along the 8-32 KiB slope), one bit at a time.
+    const double kib = o.scratchpad_bytes / 1024.0;
+    const double pj_bit = 0.5 * (sram_read_pj(t, kib) + sram_write_pj(t, kib)) / t.sram_access_bits;
+    d.mac.scratchpad_pj = o.scratchpad_bits_per_mac * pj_bit;
+    d.area.scratchpad_um2 = o.scratchpad_bytes * 8 * t.sram_area_um2_per_bit.value;
+    d.items.push_back({"pe.scratchpad", d.mac.scratchpad_pj, "pJ/MAC",
+                       fmt(o.scratchpad_bits_per_mac) + " bits per MAC x sram.read at " + fmt(kib) + " KiB / " +
+                           std::to_string(t.sram_access_bits) + " bits (reads and writes averaged)",
+                       {"sram.read", "sram.write_read_ratio"}});
+    d.items.push_back({"pe.scratchpad.area", d.area.scratchpad_um2, "um^2/PE",
+                       fmt(o.scratchpad_bytes) + " B x 8 x sram.area_um2_per_bit", {"sram.area_um2_per_bit"}});
+  }
   const double frac = t.gated_datapath_fraction.value;
-  d.mac.gated_pj = (wa + wb) * reg.energy_pj + frac * d.mac.datapath_pj();
+  d.mac.gated_pj = (wa + wb) * data_pj + frac * d.mac.datapath_pj();
   d.items.push_back({"mac.gated", d.mac.gated_pj, "pJ/MAC",
-                     "operand registers (" + std::to_string(wa + wb) + " bits x register_bit) + " + fmt(frac) +
+                     "operand registers (" + std::to_string(wa + wb) + " bits x register_bit" +
+                         (o.overheads ? ", data part" : "") + ") + " + fmt(frac) +
                          " (gating.datapath_fraction) x (multiplier + adder)",
                      {"register_bit", "gating.datapath_fraction"}});
   if (zero_gating) d.area.zero_gating_um2 = frac * (d.area.multiplier_um2 + d.area.adders_um2);
   d.items.push_back({"mac.total", d.mac.total_pj(), "pJ/MAC",
-                     "multiplier + adder + block + spill + registers (" + pair + ", accumulator " + pe.acc_name + ")",
+                     "multiplier + adder + block + spill + registers" + std::string(o.overheads ? " + clock" : "") +
+                         (o.scratchpad_bytes > 0 ? " + scratchpad" : "") + " at full utilization (" + pair +
+                         ", accumulator " + pe.acc_name + ")",
                      {}});
   d.items.push_back({"pe.area", d.area.total_um2(), "um^2/PE",
-                     "multiplier + adders (as above) + MX logic (mx_block) + spill (fp32_acc_add) + " +
+                     "cells: multiplier + adders (as above) + MX logic (mx_block) + spill (fp32_acc_add) + " +
                          std::to_string(reg_bits_stored) + " register bits x register_bit" +
-                         (zero_gating ? " + gating.datapath_fraction x (multiplier + adders)" : ""),
+                         (zero_gating ? " + gating.datapath_fraction x (multiplier + adders)" : "") +
+                         (o.scratchpad_bytes > 0 ? " + scratchpad" : ""),
                      {}});
   return d;
 }
 
 void scale_pe(PeDerivation& d, ScaleFactors f) {
   for (double* e : {&d.mac.multiplier_pj, &d.mac.adder_pj, &d.mac.block_pj, &d.mac.spill_pj, &d.mac.register_pj,
-                    &d.mac.gated_pj, &d.block_pj, &d.spill_pj})
+                    &d.mac.clock_pj, &d.mac.scratchpad_pj, &d.mac.gated_pj, &d.block_pj, &d.spill_pj})
     *e *= f.energy;
   for (double* a : {&d.area.multiplier_um2, &d.area.adders_um2, &d.area.mx_logic_um2, &d.area.spill_um2,
-                    &d.area.registers_um2, &d.area.zero_gating_um2})
+                    &d.area.registers_um2, &d.area.zero_gating_um2, &d.area.scratchpad_um2})
     *a *= f.area;
   for (auto& it : d.items) it.value *= it.unit.rfind("um^2", 0) == 0 ? f.area : f.energy;
 }
@@ -247,6 +286,10 @@ const char* kOpNames[3] = {"ifmap", "filter", "ofmap"};
 // ---- Activity, Breakdown ---------------------------------------------------------------------------------------
 
 Activity& Activity::operator+=(const Activity& o) {
+  // compute_cycles_per_mac is a ratio: the sum keeps the MAC-weighted mean, so summed compute cycles are exact.
+  const double m0 = static_cast<double>(macs_full + macs_gated + macs_skipped);
+  const double m1 = static_cast<double>(o.macs_full + o.macs_gated + o.macs_skipped);
+  if (m0 + m1 > 0) compute_cycles_per_mac = (compute_cycles_per_mac * m0 + o.compute_cycles_per_mac * m1) / (m0 + m1);
   macs_full += o.macs_full;
   macs_gated += o.macs_gated;
   macs_skipped += o.macs_skipped;
@@ -309,6 +352,7 @@ ArchDesc make_arch(const model::ArrayParams& array, const model::MemoryParams& m
   a.sfu_present = sfu_lanes > 0;
   a.sfu_lanes = std::max(sfu_lanes, 1);
   a.node_nm = node_nm;
+  a.dataflow = array.dataflow;
   return a;
 }
 
@@ -332,21 +376,33 @@ Activity layer_activity(const ArchDesc& a, const model::LayerShape& s, const mod
     act.dram_read_bits += t.traffic[op].dram_reads * wb;
     act.dram_write_bits += t.traffic[op].dram_writes * wb;
   }
+  // ws and is write each output once per K fold (row_folds x M x N writes); every write after the first adds to the
+  // partial sum the buffer holds, so it reads it first. SCALE-Sim's counts (and the report's SRAM columns) leave
+  // those reads out; the cost model prices them with the implementation terms.
+  const uint64_t psum_writes = t.traffic[model::kOfmap].sram_writes;
+  if (a.overheads && a.dataflow != model::Dataflow::kOS && psum_writes > outputs)
+    act.sram_read_bits[model::kOfmap] += (psum_writes - outputs) * static_cast<uint64_t>(a.word_bits[model::kOfmap]);
   act.cycles = t.total_cycles;
+  if (t.macs > 0) act.compute_cycles_per_mac = static_cast<double>(t.compute_cycles) / static_cast<double>(t.macs);
   return act;
 }
 
 // ---- per-PE costs --------------------------------------------------------------------------------------------------
 
-MacCost mac_cost(const TechTable& t, const model::ResolvedPe& pe, double node_nm, std::vector<CostItem>* why) {
-  PeDerivation d = derive_pe(t, pe, false);
+MacCost mac_cost(const TechTable& t, const model::ResolvedPe& pe, double node_nm, std::vector<CostItem>* why,
+                 bool overheads) {
+  PeOptions o;
+  o.overheads = overheads;
+  PeDerivation d = derive_pe(t, pe, o);
   scale_pe(d, node_scaling(t, node_nm));
   if (why) why->insert(why->end(), d.items.begin(), d.items.end());
   return d.mac;
 }
 
 PeArea pe_area(const TechTable& t, const model::ResolvedPe& pe, double node_nm, bool zero_gating) {
-  PeDerivation d = derive_pe(t, pe, zero_gating);
+  PeOptions o;
+  o.zero_gating = zero_gating;
+  PeDerivation d = derive_pe(t, pe, o);
   scale_pe(d, node_scaling(t, node_nm));
   return d.area;
 }
@@ -368,16 +424,33 @@ CostModel::CostModel(const TechTable& t, const ArchDesc& a) : tech_(t), arch_(a)
   }
   if (a.sfu_present && a.sfu_lanes < 1)
     throw std::invalid_argument("SFU lanes must be >= 1, got " + std::to_string(a.sfu_lanes));
+  if (a.voltage_v < 0) throw std::invalid_argument("supply voltage must be positive, got " + fmt(a.voltage_v) + " V");
+  if (a.pe_scratchpad_bytes < 0 || a.pe_scratchpad_bits_per_mac < 0)
+    throw std::invalid_argument("PE scratchpad size and traffic must be non-negative");
   scale_ = node_scaling(t, a.node_nm);
   const DramType& dram = t.dram_type(a.dram_type);
+  // Dynamic energy goes with C V^2: the table's energies hold at its voltage, a design at V pays (V / V_table)^2
+  // (the voltage rule of Accelergy's hwcomponents, scaling/techscaling.py). Leakage and DRAM are left alone.
+  vf_ = a.voltage_v > 0 ? (a.voltage_v / t.voltage_v) * (a.voltage_v / t.voltage_v) : 1.0;
+  const ScaleFactors dyn{scale_.area, scale_.energy * vf_};
 
   items_.push_back({"node.scaling", scale_.energy, "x energy",
                     fmt(a.node_nm) + " nm from the table's " + fmt(t.node_nm) + " nm: logic energy x" +
                         fmt(scale_.energy) + ", logic area x" + fmt(scale_.area) +
                         " (applied to PE, SRAM and SFU; not to DRAM)",
                     {"node_scaling"}});
-  PeDerivation d = derive_pe(t, a.pe, a.zero_gating);
-  scale_pe(d, scale_);
+  if (a.voltage_v > 0)
+    items_.push_back({"voltage", vf_, "x energy",
+                      "(" + fmt(a.voltage_v) + " V / the table's " + fmt(t.voltage_v) +
+                          " V)^2 on every dynamic energy but DRAM's",
+                      {}});
+  PeOptions po;
+  po.zero_gating = a.zero_gating;
+  po.overheads = a.overheads;
+  po.scratchpad_bytes = a.pe_scratchpad_bytes;
+  po.scratchpad_bits_per_mac = a.pe_scratchpad_bits_per_mac;
+  PeDerivation d = derive_pe(t, a.pe, po);
+  scale_pe(d, dyn);
   mac_ = d.mac;
   pe_area_ = d.area;
   if (a.pe_synth_nand2_eq > 0) {
@@ -386,6 +459,7 @@ CostModel::CostModel(const TechTable& t, const ArchDesc& a) : tech_(t), arch_(a)
     const double frac = t.gated_datapath_fraction.value;
     pe_area_ = PeArea{};
     pe_area_.spill_um2 = d.area.spill_um2;
+    pe_area_.scratchpad_um2 = d.area.scratchpad_um2;  // PE-local storage is not part of the synthesized PE
     pe_area_.synth_um2 = a.pe_synth_nand2_eq * t.sfu_nand2_area_um2.value * scale_.area;
     if (a.zero_gating) pe_area_.zero_gating_um2 = frac * pe_area_.synth_um2;
     d.items.push_back({"pe.area.synth", pe_area_.total_um2(), "um^2/PE",
@@ -398,13 +472,50 @@ CostModel::CostModel(const TechTable& t, const ArchDesc& a) : tech_(t), arch_(a)
   spill_pj_ = d.spill_pj;
   items_.insert(items_.end(), d.items.begin(), d.items.end());
 
+  if (a.overheads) {
+    // A systolic array feeds its edges skewed: the operand entering row r waits r cycles, so each edge carries a
+    // triangle of n(n-1)/2 registers; partial sums leaving a ws/is array are de-skewed the same way before they
+    // are written as one row (Kung & Leiserson's schedule; models/array's fill and drain cycles).
+    const double r = static_cast<double>(a.rows), c = static_cast<double>(a.cols);
+    const int wa = a.pe.a.element.width(), wb = a.pe.b.element.width(), wacc = a.pe.acc.width;
+    const double left = r * (r - 1) / 2, top = c * (c - 1) / 2;
+    std::string what;
+    switch (a.dataflow) {
+      case model::Dataflow::kOS:  // ifmap from the left, filter from the top; outputs shift out after the fold
+        skew_bits_ = left * wa + top * wb;
+        what = "R(R-1)/2 x " + std::to_string(wa) + " ifmap bits + C(C-1)/2 x " + std::to_string(wb) + " filter bits";
+        break;
+      case model::Dataflow::kWS:  // ifmap from the left; partial sums de-skewed at the bottom
+        skew_bits_ = left * wa + top * wacc;
+        what = "R(R-1)/2 x " + std::to_string(wa) + " ifmap bits + C(C-1)/2 x " + std::to_string(wacc) +
+               " partial-sum bits";
+        break;
+      case model::Dataflow::kIS:  // filter from the left; partial sums de-skewed at the bottom
+        skew_bits_ = left * wb + top * wacc;
+        what = "R(R-1)/2 x " + std::to_string(wb) + " filter bits + C(C-1)/2 x " + std::to_string(wacc) +
+               " partial-sum bits";
+        break;
+    }
+    const Entry& reg = t.component("register_bit");
+    skew_area_ = skew_bits_ * reg.area_um2 * scale_.area;
+    skew_clock_pj_ = skew_bits_ * t.register_clock_pj_per_bit.value * dyn.energy;
+    items_.push_back({"array.skew.area", skew_area_, "um^2",
+                      fmt(skew_bits_) + " skew register bits (" + what + ") x register_bit", {"register_bit"}});
+    items_.push_back({"array.skew.clock", skew_clock_pj_, "pJ/cycle",
+                      "skew register bits x register_clock_pj_per_bit", {"implementation.register_clock_pj_per_bit"}});
+  }
+
   // SRAM: the operand buffer is double buffered (models/array/timing.h), so an access reaches one half-size bank;
   // Horowitz's energies are per 64-bit access, charged here per bit moved.
   for (int op = 0; op < 3; ++op) {
     const double bank = a.sram_kib[op] / 2;
-    sram_read_bit_[op] = sram_read_pj(t, bank) / t.sram_access_bits * scale_.energy;
-    sram_write_bit_[op] = sram_write_pj(t, bank) / t.sram_access_bits * scale_.energy;
+    sram_read_bit_[op] = sram_read_pj(t, bank) / t.sram_access_bits * dyn.energy;
+    sram_write_bit_[op] = sram_write_pj(t, bank) / t.sram_access_bits * dyn.energy;
     sram_area_[op] = a.sram_kib[op] * 8192.0 * t.sram_area_um2_per_bit.value * scale_.area;
+    // ws and is write every output once per K fold (models/array/scalesim_geometry.cpp: row_folds x M x N): the
+    // buffer adds each partial sum into what it holds, a read and a write in the same cycle, i.e. two ports.
+    const bool accumulating = op == model::kOfmap && a.dataflow != model::Dataflow::kOS;
+    if (a.overheads && accumulating) sram_area_[op] *= t.sram_two_port_area.value;
     const std::string n = std::string("sram.") + kOpNames[op];
     items_.push_back({n + ".read", sram_read_bit_[op], "pJ/bit",
                       "bank of " + fmt(bank) + " KiB (half the double buffer): sram.read at that size / " +
@@ -412,14 +523,18 @@ CostModel::CostModel(const TechTable& t, const ArchDesc& a) : tech_(t), arch_(a)
                       {"sram.read"}});
     items_.push_back({n + ".write", sram_write_bit_[op], "pJ/bit", "read x sram.write_read_ratio",
                       {"sram.read", "sram.write_read_ratio"}});
+    const bool two_port = a.overheads && accumulating;
     items_.push_back({n + ".area", sram_area_[op], "um^2",
-                      fmt(a.sram_kib[op]) + " KiB x 8192 bits x sram.area_um2_per_bit", {"sram.area_um2_per_bit"}});
+                      fmt(a.sram_kib[op]) + " KiB x 8192 bits x sram.area_um2_per_bit" +
+                          (two_port ? " x sram_two_port_area (accumulating partial sums: 1 read + 1 write port)" : ""),
+                      two_port ? std::vector<std::string>{"sram.area_um2_per_bit", "implementation.sram_two_port_area"}
+                               : std::vector<std::string>{"sram.area_um2_per_bit"}});
   }
   dram_bit_ = dram.energy_pj_per_bit;
   items_.push_back({"dram", dram_bit_, "pJ/bit", "dram type " + dram.name + " (memory type, not node scaled)",
                     {"dram.types." + dram.name}});
   if (a.sfu_present) {
-    sfu_op_ = t.sfu_energy_pj_per_op.value * scale_.energy;
+    sfu_op_ = t.sfu_energy_pj_per_op.value * dyn.energy;
     sfu_area_ = a.sfu_lanes * t.sfu_nand2_eq_per_lane.value * t.sfu_nand2_area_um2.value * scale_.area;
     items_.push_back({"sfu.op", sfu_op_, "pJ/op", "K-TanH lane, one activation", {"sfu_ktanh.energy_pj_per_op"}});
     items_.push_back({"sfu.area", sfu_area_, "um^2",
@@ -434,7 +549,7 @@ CostModel::CostModel(const TechTable& t, const ArchDesc& a) : tech_(t), arch_(a)
     const bool bf16 = a.vector_bits == 16;
     const double add_f = bf16 ? 8.0 / 24.0 : 1.0;
     const Entry& mul = bf16 ? mul16 : mul32;
-    vector_op_ = (mul.energy_pj + add.energy_pj * add_f) * scale_.energy;
+    vector_op_ = (mul.energy_pj + add.energy_pj * add_f) * dyn.energy;
     vector_area_ = a.vector_lanes * (mul.area_um2 + add.area_um2 * add_f) * scale_.area;
     items_.push_back({"vector.op", vector_op_, "pJ/op",
                       std::string(bf16 ? "bf16_mult + fp32_add x 8/24" : "fp32_mult + fp32_add") + " (one lane op)",
@@ -443,8 +558,14 @@ CostModel::CostModel(const TechTable& t, const ArchDesc& a) : tech_(t), arch_(a)
                       std::to_string(a.vector_lanes) + " lanes x (multiplier + adder area)",
                       {bf16 ? "bf16_mult" : "fp32_mult", "fp32_add"}});
   }
+  if (a.overheads)
+    items_.push_back({"placement", 1.0 / t.placement_utilization.value, "x logic area",
+                      "placed logic area = cells / implementation.placement_utilization (PE array with its skew "
+                      "registers, SFU, vector unit; SRAM macros and scratchpads are not spread)",
+                      {"implementation.placement_utilization"}});
   items_.push_back({"leakage", leakage_mw(), "mW",
-                    "leakage.mw_per_mm2 x total area " + fmt(area_mm2()) + " mm^2", {"leakage.mw_per_mm2"}});
+                    "leakage.mw_per_mm2 x cell area " + fmt(cell_area_mm2()) + " mm^2 (whitespace does not leak)",
+                    {"leakage.mw_per_mm2"}});
 }
 
 Breakdown CostModel::area_um2() const {
@@ -460,13 +581,31 @@ Breakdown CostModel::area_um2() const {
   if (pe_area_.spill_um2 > 0) b.add("pe_array.int32_spill", pes * pe_area_.spill_um2);
   if (pe_area_.synth_um2 == 0) b.add("pe_array.registers", pes * pe_area_.registers_um2);
   if (arch_.zero_gating) b.add("pe_array.zero_gating", pes * pe_area_.zero_gating_um2);
+  if (pe_area_.scratchpad_um2 > 0) b.add("pe_array.scratchpad", pes * pe_area_.scratchpad_um2);
+  // Placement spreads logic cells over 1/u of their area (implementation.placement_utilization): the whitespace
+  // is a part of its own so that cell area (what synthesis reports) stays visible.
+  const double spread = arch_.overheads ? 1.0 / tech_.placement_utilization.value - 1.0 : 0.0;
+  if (arch_.overheads) {
+    b.add("pe_array.skew", skew_area_);
+    b.add("pe_array.placement", spread * (pes * pe_area_.logic_um2() + skew_area_));
+  }
   for (int op = 0; op < 3; ++op) b.add(std::string("sram.") + kOpNames[op], sram_area_[op]);
   if (arch_.sfu_present) b.add("sfu", sfu_area_);
+  if (arch_.sfu_present && arch_.overheads) b.add("sfu.placement", spread * sfu_area_);
   if (arch_.vector_present) b.add("vector", vector_area_);
+  if (arch_.vector_present && arch_.overheads) b.add("vector.placement", spread * vector_area_);
   return b;
 }
 
-double CostModel::leakage_mw() const { return tech_.leakage_mw_per_mm2.value * area_mm2(); }
+double CostModel::cell_area_mm2() const {
+  double um2 = 0;
+  for (const auto& [name, v] : area_um2().parts)
+    if (name.size() < 10 || name.compare(name.size() - 10, 10, ".placement") != 0) um2 += v;
+  return um2 * 1e-6;
+}
+
+// Aladdin's leakage per mm^2 is that of cells (../../configs/tech): placement whitespace (fillers) adds none.
+double CostModel::leakage_mw() const { return tech_.leakage_mw_per_mm2.value * cell_area_mm2(); }
 
 Breakdown CostModel::energy_pj(const Activity& a) const {
   Breakdown b;
@@ -491,6 +630,19 @@ Breakdown CostModel::energy_pj(const Activity& a) const {
   }
   b.add("pe.registers", full * mac_.register_pj);
   b.add("pe.gated_macs", static_cast<double>(a.macs_gated) * mac_.gated_pj);
+  if (arch_.overheads) {
+    // Every register of the array is clocked through every compute cycle of an op (fill and drain included, PEs a
+    // partial fold leaves unused included): data flows through them without an enable. A stalled array holds its
+    // registers (enable low: synthesis gates their clock), and ops that leave the array idle (SFU, vector unit)
+    // find it clock-gated.
+    const double dense = static_cast<double>(a.macs_full + a.macs_gated + a.macs_skipped);
+    const double all = static_cast<double>(a.cycles);
+    const double clocked = a.compute_cycles_per_mac > 0 ? std::min(all, a.compute_cycles_per_mac * dense)
+                                                        : (dense > 0 ? all : 0.0);
+    const double pes = static_cast<double>(arch_.rows) * static_cast<double>(arch_.cols);
+    b.add("pe.clock", clocked * (pes * mac_.clock_pj + skew_clock_pj_));
+  }
+  if (mac_.scratchpad_pj > 0) b.add("pe.scratchpad", full * mac_.scratchpad_pj);
   for (int op = 0; op < 3; ++op) {
     const std::string n = std::string("sram.") + kOpNames[op];
     b.add(n + ".read", static_cast<double>(a.sram_read_bits[op]) * sram_read_bit_[op]);
@@ -550,6 +702,12 @@ std::string CostModel::describe() const {
       line(n, fmt(tech_.sfu_nand2_eq_per_lane.value), tech_.sfu_nand2_eq_per_lane.source);
     } else if (n == "sfu_ktanh.nand2_area_um2") {
       line(n, fmt(tech_.sfu_nand2_area_um2.value), tech_.sfu_nand2_area_um2.source);
+    } else if (n == "implementation.placement_utilization") {
+      line(n, fmt(tech_.placement_utilization.value), tech_.placement_utilization.source);
+    } else if (n == "implementation.register_clock_pj_per_bit") {
+      line(n, fmt(tech_.register_clock_pj_per_bit.value) + " pJ", tech_.register_clock_pj_per_bit.source);
+    } else if (n == "implementation.sram_two_port_area") {
+      line(n, fmt(tech_.sram_two_port_area.value), tech_.sram_two_port_area.source);
     } else if (n == "node_scaling") {
       for (const auto& p : tech_.node_scaling)
         line(n + " " + fmt(p.node_nm) + " nm", "area x" + fmt(p.logic_area) + ", energy x" + fmt(p.logic_energy),

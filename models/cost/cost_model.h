@@ -41,6 +41,16 @@ struct ArchDesc {
   // components (the default). Energy is priced from the table either way.
   double pe_synth_nand2_eq = 0;
   std::string pe_synth_source;  // e.g. "rtl/pe_area.json fp8_mac: 2163 cells, ... NAND2-eq / 1 MAC per cycle"
+  // Which operands enter the array skewed and whether the ofmap buffer accumulates partial sums (ws, is).
+  model::Dataflow dataflow = model::Dataflow::kOS;
+  double voltage_v = 0;      // supply voltage; 0 = the table's (dynamic energy x (V / V_table)^2, CV^2)
+  // Implementation terms (README.md "Implementation"): placement whitespace around logic cells, skew registers at
+  // the array edges, every stored flip-flop bit clocked every cycle, a second SRAM port on an accumulating ofmap
+  // buffer. false = datapath-only pricing (lpsim before issue 18; `lpsim validate-cost` prints both).
+  bool overheads = true;
+  // PE-local storage (Eyeriss-style scratchpads): capacity per PE and traffic per MAC (bits read + written).
+  double pe_scratchpad_bytes = 0;
+  double pe_scratchpad_bits_per_mac = 0;
 };
 
 ArchDesc make_arch(const model::ArrayParams& array, const model::MemoryParams& memory, const model::ResolvedPe& pe,
@@ -62,6 +72,10 @@ struct Activity {
   uint64_t metadata_sram_bits = 0;  // sparsity metadata read from SRAM (priced as filter-SRAM reads)
   uint64_t metadata_dram_bits = 0;  // sparsity metadata moved to/from DRAM
   uint64_t cycles = 0;              // wall-clock cycles (leakage time)
+  // The array's compute cycles (fill, stream, drain; stalls excluded) per dense MAC: a property of the layer's
+  // mapping, so it survives scaling the counts by a repeat. The registers are clocked for that many cycles per MAC
+  // (capped by `cycles`); a stalled array holds its registers (enable low, clock gated). 0 = unknown: `cycles`.
+  double compute_cycles_per_mac = 0;
   Activity& operator+=(const Activity& o);
 };
 
@@ -85,10 +99,16 @@ struct MacCost {
   double adder_pj = 0;       // per-MAC add: INT32 (VNNI: two adds per two products), FP accumulate, MX block sum
   double block_pj = 0;       // MX: (block logic + accumulator add + scale/accumulator registers) / block size
   double spill_pj = 0;       // INT32 spill policy: (FP32 accumulate + 32 register bits) / (2 x interval)
-  double register_pj = 0;    // operand + accumulator register bits loaded per MAC
+  double register_pj = 0;    // operand + accumulator register bits loaded per MAC (their data switching only when
+                             // the clock is priced separately, clock_pj)
+  double clock_pj = 0;       // per PE and clocked cycle: every stored register bit x its clock energy
+  double scratchpad_pj = 0;  // PE-local scratchpad traffic per MAC (ArchDesc::pe_scratchpad_bits_per_mac)
   double gated_pj = 0;       // a MAC with a zero operand: operand registers + gating fraction of the datapath
   double datapath_pj() const { return multiplier_pj + adder_pj; }
-  double total_pj() const { return multiplier_pj + adder_pj + block_pj + spill_pj + register_pj; }
+  // One MAC at full utilization (one MAC per PE per cycle, so one cycle of clock).
+  double total_pj() const {
+    return multiplier_pj + adder_pj + block_pj + spill_pj + register_pj + clock_pj + scratchpad_pj;
+  }
 };
 
 // Area of one PE at the node, um^2.
@@ -101,9 +121,12 @@ struct PeArea {
   double zero_gating_um2 = 0;
   double synth_um2 = 0;  // pe_area: synth: the whole synthesized PE (datapath and registers; the parts above are 0
                          // except spill and zero gating, which the RTL does not have)
-  double total_um2() const {
+  double scratchpad_um2 = 0;  // PE-local storage (SRAM area per bit; not placed logic)
+  // Cell area of the PE's logic (what placement spreads out) and the whole PE.
+  double logic_um2() const {
     return multiplier_um2 + adders_um2 + mx_logic_um2 + spill_um2 + registers_um2 + zero_gating_um2 + synth_um2;
   }
+  double total_um2() const { return logic_um2() + scratchpad_um2; }
 };
 
 // One per-action cost with how it was obtained (for `--explain`-style listings).
@@ -136,9 +159,12 @@ class CostModel {
   double sfu_op_pj() const { return sfu_op_; }
   double vector_op_pj() const { return vector_op_; }
 
-  Breakdown area_um2() const;   // PE array parts, SRAM per operand, SFU
+  Breakdown area_um2() const;   // PE array parts (cells, skew registers, placement whitespace), SRAM per operand, SFU
   double area_mm2() const { return area_um2().total() * 1e-6; }
-  double leakage_mw() const;    // leakage power density x total area
+  double cell_area_mm2() const; // area without placement whitespace (what synthesis reports)
+  double leakage_mw() const;    // leakage power density x cell area
+  double voltage_factor() const { return vf_; }  // (V / V_table)^2 applied to every dynamic energy but DRAM's
+  double skew_register_bits() const { return skew_bits_; }
   double time_us(const Activity& a) const { return static_cast<double>(a.cycles) / arch_.clock_mhz; }
   Breakdown energy_pj(const Activity& a) const;   // dynamic parts + "leakage" (leakage_mw x time)
   double average_power_mw(const Activity& a) const;  // energy / time (0 when cycles == 0)
@@ -153,6 +179,7 @@ class CostModel {
   MacCost mac_;
   PeArea pe_area_;
   double block_pj_ = 0, spill_pj_ = 0;
+  double vf_ = 1, skew_bits_ = 0, skew_area_ = 0, skew_clock_pj_ = 0;
   double sram_read_bit_[3] = {0, 0, 0}, sram_write_bit_[3] = {0, 0, 0};
   double sram_area_[3] = {0, 0, 0};
   double dram_bit_ = 0, sfu_op_ = 0, sfu_area_ = 0, vector_op_ = 0, vector_area_ = 0;
@@ -160,9 +187,9 @@ class CostModel {
 };
 
 // Per-MAC energy and per-PE area of a PE configuration at a node (what CostModel precomputes), with the items
-// that explain them appended to `why` when given.
+// that explain them appended to `why` when given. `overheads` as ArchDesc::overheads (clocked registers).
 MacCost mac_cost(const TechTable& t, const model::ResolvedPe& pe, double node_nm,
-                 std::vector<CostItem>* why = nullptr);
+                 std::vector<CostItem>* why = nullptr, bool overheads = true);
 PeArea pe_area(const TechTable& t, const model::ResolvedPe& pe, double node_nm, bool zero_gating = false);
 
 }  // namespace lpsim::cost

@@ -60,6 +60,10 @@ struct TechTable {
   Value sfu_nand2_eq_per_lane;
   Value sfu_nand2_area_um2;
   Value sfu_energy_pj_per_op;
+  // Implementation (what placing, clocking and porting an array adds to its cells; cost_model.h ArchDesc::overheads).
+  Value placement_utilization;      // placed logic area = cell area / this (0 < u <= 1)
+  Value register_clock_pj_per_bit;  // clock energy of one stored flip-flop bit per cycle
+  Value sram_two_port_area;         // area of a 1R+1W-port SRAM over a 1RW-port one
   std::vector<NodePoint> node_scaling;  // strictly decreasing node_nm; contains node_nm with factors 1
 
   // Throws std::out_of_range naming the component when it is not in the table.

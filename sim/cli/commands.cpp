@@ -6,6 +6,8 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"run", "simulate a config (YAML or SCALE-Sim .cfg) and report cycles, traffic and accuracy", cmd_run},
       {"validate", "check a config and its trace or model; print the fully resolved config", cmd_validate},
+      {"validate-cost", "the area/energy model against published accelerators (TPU v1, Eyeriss, NVDLA): ratios",
+       cmd_validate_cost},
       {"import", "write an ONNX model as a native graph trace (YAML) with its weights as .npy", cmd_import},
       {"cosim", "co-verify an RTL block (K-TanH, MACs, MX dot, systolic tile) against lpsim's models, bit by bit",
        cmd_cosim},

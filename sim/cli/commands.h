@@ -18,6 +18,7 @@ const std::vector<Command>& commands();
 
 int cmd_run(const Args& args);
 int cmd_validate(const Args& args);
+int cmd_validate_cost(const Args& args);
 int cmd_import(const Args& args);
 int cmd_cosim(const Args& args);
 int cmd_quantize(const Args& args);

@@ -225,8 +225,8 @@ const std::vector<KeySpec>& schema() {
                  [](const Config& c) { return std::string(c.sparsity.prune_to_pattern ? "true" : "false"); }});
     // Area/energy model (models/cost/README.md).
     s.push_back({"accelerator.cost.node_nm", Type::kPosReal, "45", "nm",
-                 "logic technology node: the table's 45 nm figures scaled to 28/16/7 nm (Stillmaker & Baas 2017), "
-                 "log-log in between", {},
+                 "logic technology node: the table's 45 nm figures scaled to 65/28/16/7 nm (Stillmaker & Baas "
+                 "2017), log-log in between", {},
                  [](Config& c, const Value& v) { c.cost.node_nm = v.d; },
                  [](const Config& c) { return fmt_real(c.cost.node_nm); }});
     s.push_back({"accelerator.cost.tech_table", Type::kString, "builtin", "path",
@@ -246,6 +246,38 @@ const std::vector<KeySpec>& schema() {
                  {"table", "synth"},
                  [](Config& c, const Value& v) { c.cost.pe_area_synth = v.s == "synth"; },
                  [](const Config& c) { return std::string(c.cost.pe_area_synth ? "synth" : "table"); }});
+    s.push_back({"accelerator.cost.voltage_v", Type::kString, "table", "V",
+                 "supply voltage: table = the technology table's (0.9 V built in); a number scales every dynamic "
+                 "energy but DRAM's by (V / V_table)^2", {},
+                 [](Config& c, const Value& v) {
+                   if (v.s == "table") {
+                     c.cost.voltage_v = 0;
+                     return;
+                   }
+                   char* end = nullptr;
+                   const double x = std::strtod(v.s.c_str(), &end);
+                   if (v.s.empty() || end != v.s.c_str() + v.s.size() || !(x > 0) || !std::isfinite(x))
+                     throw std::invalid_argument("expected 'table' or a positive voltage in volts, got \"" + v.s +
+                                                 "\"");
+                   c.cost.voltage_v = x;
+                 },
+                 [](const Config& c) { return c.cost.voltage_v > 0 ? fmt_real(c.cost.voltage_v) : std::string("table"); }});
+    s.push_back({"accelerator.cost.overheads", Type::kBool, "true", "",
+                 "price what implementing the array adds to its cells: placement whitespace, skew registers at the "
+                 "array edges, registers clocked every cycle, a second port on an accumulating ofmap SRAM "
+                 "(models/cost/README.md); false = datapath only", {},
+                 [](Config& c, const Value& v) { c.cost.overheads = v.i != 0; },
+                 [](const Config& c) { return std::string(c.cost.overheads ? "true" : "false"); }});
+    s.push_back({"accelerator.cost.pe_scratchpad_bytes", Type::kNonNegInt, "0", "B",
+                 "PE-local scratchpad per PE (register file / SRAM, e.g. Eyeriss's 520 B): priced as SRAM area and "
+                 "leakage; its traffic is pe_scratchpad_bits_per_mac", {},
+                 [](Config& c, const Value& v) { c.cost.pe_scratchpad_bytes = v.i; },
+                 [](const Config& c) { return std::to_string(c.cost.pe_scratchpad_bytes); }});
+    s.push_back({"accelerator.cost.pe_scratchpad_bits_per_mac", Type::kNonNegInt, "0", "bits",
+                 "bits read and written in the PE scratchpad per MAC (Eyeriss row stationary: 4 x 16), priced at the "
+                 "scratchpad's SRAM energy per bit", {},
+                 [](Config& c, const Value& v) { c.cost.pe_scratchpad_bits_per_mac = v.i; },
+                 [](const Config& c) { return std::to_string(c.cost.pe_scratchpad_bits_per_mac); }});
     s.push_back({"workload.trace", Type::kPath, "", "path",
                  "trace file: native YAML trace or SCALE-Sim topology CSV (conv or GEMM); relative to the config "
                  "file (give this or workload.model)", {},
@@ -924,6 +956,10 @@ Config load_config(const std::string& path, const std::vector<Override>& overrid
 cost::ArchDesc arch_desc(const Config& c) {
   cost::ArchDesc a = cost::make_arch(c.array, c.memory, model::resolve(c.pe), c.sfu.lanes, c.cost.node_nm);
   a.dram_type = c.cost.dram_type;
+  a.voltage_v = c.cost.voltage_v;
+  a.overheads = c.cost.overheads;
+  a.pe_scratchpad_bytes = static_cast<double>(c.cost.pe_scratchpad_bytes);
+  a.pe_scratchpad_bits_per_mac = static_cast<double>(c.cost.pe_scratchpad_bits_per_mac);
   a.zero_gating = c.sparsity.scheme != model::SparsityScheme::kNone;  // zero-detect logic in every PE
   if (c.cost.pe_area_synth) {
     const SynthPeArea s = synth_pe_area(a.pe);

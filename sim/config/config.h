@@ -62,6 +62,10 @@ struct CostConfig {
   std::string dram_type;                   // "" = the table's default DRAM type
   bool pe_area_synth = false;              // pe_area: synth = PE area from the synthesized RTL (rtl/pe_area.json)
   cost::TechTable tech;                    // the table, read and validated at load
+  double voltage_v = 0;                    // supply voltage; 0 = the table's ("table" in YAML)
+  bool overheads = true;                   // implementation terms (placement, skew, clock, accumulator port)
+  int64_t pe_scratchpad_bytes = 0;         // PE-local storage per PE
+  int64_t pe_scratchpad_bits_per_mac = 0;  // its traffic: bits read + written per MAC
 };
 
 struct RunConfig {

@@ -197,7 +197,7 @@ cost::TechTable read_root(const TechReader& rd, const YAML::Node& root, const st
   t.origin = origin;
   rd.expect_map(root, "",
                 {"name", "node_nm", "voltage_v", "source", "components", "sram", "dram", "leakage", "gating",
-                 "sfu_ktanh", "node_scaling"});
+                 "sfu_ktanh", "implementation", "node_scaling"});
   t.name = rd.text(root["name"], "name");
   t.node_nm = rd.number(root["node_nm"], "node_nm", Range::kPositive, "nm");
   t.voltage_v = rd.number(root["voltage_v"], "voltage_v", Range::kPositive, "V");
@@ -216,6 +216,17 @@ cost::TechTable read_root(const TechReader& rd, const YAML::Node& root, const st
   t.sfu_nand2_eq_per_lane = rd.value(sfu["nand2_eq_per_lane"], "sfu_ktanh.nand2_eq_per_lane", Range::kPositive, "");
   t.sfu_nand2_area_um2 = rd.value(sfu["nand2_area_um2"], "sfu_ktanh.nand2_area_um2", Range::kPositive, "um^2");
   t.sfu_energy_pj_per_op = rd.value(sfu["energy_pj_per_op"], "sfu_ktanh.energy_pj_per_op", Range::kPositive, "pJ");
+  const YAML::Node& impl = root["implementation"];
+  rd.expect_map(impl, "implementation", {"placement_utilization", "register_clock_pj_per_bit", "sram_two_port_area"});
+  t.placement_utilization =
+      rd.value(impl["placement_utilization"], "implementation.placement_utilization", Range::kFraction, "");
+  if (!(t.placement_utilization.value > 0))
+    throw_input_error(rd.at(impl["placement_utilization"]["value"], "implementation.placement_utilization.value"),
+                      "expected a fraction above 0 (placed logic area = cell area / utilization), got 0");
+  t.register_clock_pj_per_bit = rd.value(impl["register_clock_pj_per_bit"], "implementation.register_clock_pj_per_bit",
+                                         Range::kNonNegative, "pJ");
+  t.sram_two_port_area =
+      rd.value(impl["sram_two_port_area"], "implementation.sram_two_port_area", Range::kPositive, "factor");
   read_scaling(rd, root["node_scaling"], t);
   return t;
 }

@@ -13,13 +13,15 @@ using report::Value;
 namespace {
 
 // Report groups of the cost model's energy and area parts (models/cost: "pe.multipliers", "sram.filter.read", ...).
-const char* kEnergyGroups[] = {"mac", "registers", "gated", "sram_ifmap", "sram_filter", "sram_ofmap", "metadata",
-                               "dram", "sfu", "vector", "leakage"};
+const char* kEnergyGroups[] = {"mac", "registers", "clock", "scratchpad", "gated", "sram_ifmap", "sram_filter",
+                               "sram_ofmap", "metadata", "dram", "sfu", "vector", "leakage"};
 const char* kAreaGroups[] = {"pe_array", "sram_ifmap", "sram_filter", "sram_ofmap", "sfu", "vector"};
 
 
 std::string energy_group(const std::string& part) {
   if (part == "pe.registers") return "registers";
+  if (part == "pe.clock") return "clock";
+  if (part == "pe.scratchpad") return "scratchpad";
   if (part == "pe.gated_macs") return "gated";
   if (part.rfind("pe.", 0) == 0) return "mac";  // multipliers, adders, MX block logic, INT32 spills
   if (part == "sram.metadata" || part == "dram.metadata") return "metadata";
@@ -31,7 +33,7 @@ std::string energy_group(const std::string& part) {
 std::string area_group(const std::string& part) {
   if (part.rfind("pe_array", 0) == 0) return "pe_array";
   if (part.rfind("sram.", 0) == 0) return "sram_" + part.substr(5);
-  return part;
+  return part.substr(0, part.find('.'));  // sfu, vector (with their placement whitespace)
 }
 
 }  // namespace

@@ -36,6 +36,11 @@ cost::MacCost mac(const std::string& fmt, double node = 45) { return cost::mac_c
 
 double rel(double a, double b) { return std::fabs(a - b) / std::fabs(b); }
 
+// register_bit's energy per bit loaded, and the clock part of it every stored bit pays each cycle
+// (implementation.register_clock_pj_per_bit): a loaded bit pays the difference, its data switching.
+double reg_pj() { return tech().component("register_bit").energy_pj; }
+double clk_pj() { return tech().register_clock_pj_per_bit.value; }
+
 }  // namespace
 
 TEST_CASE("cost: energy per MAC at 45 nm orders INT8 < FP8 E4M3 < BF16 < FP32", "[cost][model]") {
@@ -50,9 +55,16 @@ TEST_CASE("cost: energy per MAC at 45 nm orders INT8 < FP8 E4M3 < BF16 < FP32", 
   CHECK(i8.datapath_pj() < f8.datapath_pj());
   CHECK(f8.datapath_pj() < b16.datapath_pj());
   CHECK(b16.datapath_pj() < f32.datapath_pj());
-  // With registers: INT8 loads 8 + 8 operand bits + half of the 32-bit accumulator per MAC (VNNI pairs).
-  CHECK(i8.register_pj == Approx(32 * 0.01).epsilon(1e-12));
-  CHECK(f8.register_pj == Approx(48 * 0.01).epsilon(1e-12));
+  // With registers: INT8 loads 8 + 8 operand bits + half of the 32-bit accumulator per MAC (VNNI pairs) and clocks
+  // its 48 stored bits every cycle; FP8 loads and stores 8 + 8 + 32.
+  CHECK(i8.register_pj == Approx(32 * (reg_pj() - clk_pj())).epsilon(1e-12));
+  CHECK(f8.register_pj == Approx(48 * (reg_pj() - clk_pj())).epsilon(1e-12));
+  CHECK(i8.clock_pj == Approx(48 * clk_pj()).epsilon(1e-12));
+  CHECK(f8.clock_pj == Approx(48 * clk_pj()).epsilon(1e-12));
+  // Datapath-only pricing (overheads off) loads register_bit whole and has no clock term.
+  const cost::MacCost i8_off = cost::mac_cost(tech(), pe("int8"), 45, nullptr, false);
+  CHECK(i8_off.register_pj == Approx(32 * 0.01).epsilon(1e-12));
+  CHECK(i8_off.clock_pj == 0);
   CHECK(i8.total_pj() < f8.total_pj());
   CHECK(f8.total_pj() < b16.total_pj());
   CHECK(b16.total_pj() < f32.total_pj());
@@ -63,7 +75,7 @@ TEST_CASE("cost: INT16 VNNI = two 16x16 products and two INT32 adds per step", "
   CHECK(m.multiplier_pj == tech().component("int16_mult").energy_pj);
   CHECK(m.adder_pj == tech().component("int32_add").energy_pj);
   CHECK(2 * m.datapath_pj() == Approx(2 * 0.8 + 2 * 0.1).epsilon(1e-12));  // one VNNI step
-  CHECK(m.register_pj == Approx((16 + 16 + 16) * 0.01).epsilon(1e-12));
+  CHECK(m.register_pj == Approx((16 + 16 + 16) * (reg_pj() - clk_pj())).epsilon(1e-12));
   // Spill policy: one FP32 accumulate + 32 register bits every spill_interval steps (2 x interval MACs).
   model::PeParams p;
   p.format_a = p.format_b = "int16";
@@ -190,7 +202,9 @@ TEST_CASE("cost: node scaling scales PE, SRAM and SFU by the logic factors but n
 }
 
 TEST_CASE("cost: energy over time is the average power and leakage is density x area x time", "[cost][model]") {
-  const cost::CostModel m(tech(), arch("mxfp8_e4m3"));
+  cost::ArchDesc ad = arch("mxfp8_e4m3");
+  ad.overheads = false;  // no clock term: doubling the time adds leakage only
+  const cost::CostModel m(tech(), ad);
   cost::Activity a;
   a.macs_full = 123456789;
   a.macs_gated = 1234567;
@@ -222,8 +236,8 @@ TEST_CASE("cost: energy over time is the average power and leakage is density x 
 TEST_CASE("cost: gated MACs toggle only operand registers and zero detect, skipped MACs cost nothing",
           "[cost][model]") {
   const cost::CostModel m(tech(), arch("int8"));
-  // 16 operand bits x 0.01 + 0.04 x (0.2 + 0.1).
-  CHECK(m.mac().gated_pj == Approx(16 * 0.01 + 0.04 * 0.3).epsilon(1e-12));
+  // 16 operand bits x their data switching + 0.04 x (0.2 + 0.1); the clock is paid per cycle, gated or not.
+  CHECK(m.mac().gated_pj == Approx(16 * (reg_pj() - clk_pj()) + 0.04 * 0.3).epsilon(1e-12));
   CHECK(m.mac().gated_pj < 0.5 * m.mac_energy_pj());
   cost::Activity a;
   a.macs_full = 1000;

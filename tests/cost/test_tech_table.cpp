@@ -128,16 +128,17 @@ TEST_CASE("tech: SRAM energy is log-log in capacity between the table sizes", "[
 
 TEST_CASE("tech: node scaling is exact at the table nodes and monotone between them", "[cost][tech]") {
   const cost::TechTable& t = cfg::default_tech_table();
-  // Stillmaker & Baas (2017) via Accelergy: 45 -> 28 / 16 / 7 nm.
-  const double nodes[] = {45, 28, 16, 7}, area[] = {1, 0.38, 0.19, 0.059}, energy[] = {1, 0.51, 0.17, 0.094};
-  for (int i = 0; i < 4; ++i) {
+  // Stillmaker & Baas (2017) via Accelergy: 45 -> 65 / 28 / 16 / 7 nm.
+  const double nodes[] = {65, 45, 28, 16, 7}, area[] = {1.5, 1, 0.38, 0.19, 0.059},
+               energy[] = {1.24, 1, 0.51, 0.17, 0.094};
+  for (int i = 0; i < 5; ++i) {
     const cost::ScaleFactors f = cost::node_scaling(t, nodes[i]);
     CHECK(f.area == area[i]);
     CHECK(f.energy == energy[i]);
   }
   // Between table nodes the factor moves from the larger node's value towards the smaller node's.
-  cost::ScaleFactors prev = cost::node_scaling(t, 45);
-  for (double n = 44.5; n >= 7; n -= 0.5) {
+  cost::ScaleFactors prev = cost::node_scaling(t, 65);
+  for (double n = 64.5; n >= 7; n -= 0.5) {
     const cost::ScaleFactors f = cost::node_scaling(t, n);
     CHECK(f.area < prev.area);
     CHECK(f.energy < prev.energy);
@@ -150,7 +151,7 @@ TEST_CASE("tech: node scaling is exact at the table nodes and monotone between t
   // Close to 45 nm the factor is close to 1 (an inverted interpolation would give ~0.38 there).
   CHECK(cost::node_scaling(t, 44).area > 0.9);
   CHECK_THROWS_AS(cost::node_scaling(t, 5), std::invalid_argument);
-  CHECK_THROWS_AS(cost::node_scaling(t, 65), std::invalid_argument);
+  CHECK_THROWS_AS(cost::node_scaling(t, 90), std::invalid_argument);
 }
 
 TEST_CASE("tech: the K-TanH entry matches the synthesis report rtl/ktanh_area.json", "[cost][tech]") {
@@ -199,7 +200,7 @@ TEST_CASE("tech reader: unknown keys and components are rejected with a suggesti
   const std::string small = data("cost/unknown_top_key.yaml");
   CHECK(load_error(small) == small + ":3: nodes_nm: unknown key 'nodes_nm' (did you mean 'node_nm'?); valid keys "
                                      "here: name, node_nm, voltage_v, source, components, sram, dram, leakage, "
-                                     "gating, sfu_ktanh, node_scaling");
+                                     "gating, sfu_ktanh, implementation, node_scaling");
 }
 
 TEST_CASE("tech reader: structural errors", "[cost][tech][errors]") {
@@ -221,8 +222,20 @@ TEST_CASE("tech reader: structural errors", "[cost][tech][errors]") {
                                 ": sram.read[2].kib: capacities must increase down the list (16 KiB after 32 KiB)");
   // The table's own node must have factors 1.
   path = mutated("own_node", "  - node_nm: 45\n    logic_area: 1\n", "  - node_nm: 45\n    logic_area: 0.9\n");
-  CHECK_THAT(load_error(path), Catch::Contains(": node_scaling[0]: the table's own node (45 nm) must have "
+  CHECK_THAT(load_error(path), Catch::Contains(": node_scaling[1]: the table's own node (45 nm) must have "
                                                "logic_area 1 and logic_energy 1"));
+  // Implementation terms: a placement utilization of 0 (placed area = cells / utilization) and a missing term.
+  path = mutated("utilization", "    value: 0.6\n", "    value: 0\n");
+  CHECK(load_error(path) == path + ":" + std::to_string(line_of(read_text(path), "    value: 0\n")) +
+                                ": implementation.placement_utilization.value: expected a fraction above 0 (placed "
+                                "logic area = cell area / utilization), got 0");
+  t = shipped_text();
+  const size_t c = t.find("  sram_two_port_area:\n"), d = t.find("\nnode_scaling:");
+  t.erase(c, d - c);
+  path = (std::filesystem::temp_directory_path() / "lpsim_tech_no_two_port.yaml").string();
+  std::ofstream(path) << t;
+  CHECK(load_error(path) == path + ":" + std::to_string(line_of(t, "  placement_utilization:\n")) +
+                                ": implementation: missing key 'sram_two_port_area'");
   // A gating fraction above 1.
   path = mutated("fraction", "    value: 0.04\n", "    value: 1.5\n");
   CHECK(load_error(path) == path + ":" + std::to_string(line_of(read_text(path), "value: 1.5")) +

@@ -92,8 +92,8 @@ TEST_CASE("run sparsity: gate saves energy not cycles, skip and 2:4 save cycles"
 
 TEST_CASE("run cost: energy / time is the average power, parts add up, node scaling lowers energy", "[sim][cost]") {
   auto rows = run_rows("cost45", "sparse_small.yaml", "--set accelerator.sparsity.scheme=skip");
-  const char* parts[] = {"mac", "registers", "gated", "sram_ifmap", "sram_filter", "sram_ofmap", "metadata", "dram",
-                         "sfu", "leakage"};
+  const char* parts[] = {"mac", "registers", "clock", "scratchpad", "gated", "sram_ifmap", "sram_filter",
+                         "sram_ofmap", "metadata", "dram", "sfu", "leakage"};
   const char* areas[] = {"pe_array", "sram_ifmap", "sram_filter", "sram_ofmap", "sfu"};
   for (const auto& r : rows) {
     INFO(r.at("layer"));
