@@ -340,7 +340,9 @@ std::vector<YAML::Node> run_jobs(const std::vector<Job>& todo, const Options& o,
       std::string msg = slurp((fs::path(j.dir) / "stderr.txt").string());
       while (!msg.empty() && (msg.back() == '\n' || msg.back() == '\r')) msg.pop_back();
       const size_t nl = msg.rfind('\n');
-      fail(i, nl == std::string::npos ? msg : msg.substr(nl + 1));
+      std::string last = nl == std::string::npos ? msg : msg.substr(nl + 1);
+      if (last.rfind("error: ", 0) == 0) last = last.substr(7);
+      fail(i, last.empty() ? "lpsim run exited with an error" : last);
     }
     try {
       YAML::Node root = YAML::Load(slurp((fs::path(j.dir) / "report.json").string()));

@@ -330,3 +330,136 @@ TEST_CASE("cost: pe_area synth replaces the table's PE parts by the synthesized 
   CHECK(cost::CostModel(tech(), s).pe_area().spill_um2 == spill);
   CHECK_THAT(synth.describe(), Catch::Contains("pe.area.synth") && Catch::Contains("3633 NAND2-eq (test)"));
 }
+
+// ---- implementation terms (README.md "Implementation"), issue 18 ---------------------------------------------------
+
+namespace {
+
+cost::ArchDesc design(const std::string& fmt, model::Dataflow df, bool overheads) {
+  cost::ArchDesc a = arch(fmt);
+  a.dataflow = df;
+  a.overheads = overheads;
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("cost: skew registers at the array edges follow the dataflow", "[cost][model][implementation]") {
+  // 32x32: each edge carries n(n-1)/2 = 496 registers of the operand (or partial sum) entering or leaving it.
+  CHECK(cost::CostModel(tech(), design("int8", model::Dataflow::kOS, true)).skew_register_bits() == 496 * (8 + 8));
+  CHECK(cost::CostModel(tech(), design("int8", model::Dataflow::kWS, true)).skew_register_bits() == 496 * (8 + 32));
+  CHECK(cost::CostModel(tech(), design("int8", model::Dataflow::kIS, true)).skew_register_bits() == 496 * (8 + 32));
+  CHECK(cost::CostModel(tech(), design("bf16", model::Dataflow::kWS, true)).skew_register_bits() == 496 * (16 + 32));
+  CHECK(cost::CostModel(tech(), design("int8", model::Dataflow::kWS, false)).skew_register_bits() == 0);
+}
+
+TEST_CASE("cost: placement spreads logic cells, an accumulating ofmap buffer has two ports", "[cost][model][implementation]") {
+  const double u = tech().placement_utilization.value, two = tech().sram_two_port_area.value;
+  for (auto df : {model::Dataflow::kOS, model::Dataflow::kWS, model::Dataflow::kIS}) {
+    INFO(model::to_string(df));
+    const cost::CostModel on(tech(), design("int8", df, true)), off(tech(), design("int8", df, false));
+    const cost::Breakdown a = on.area_um2(), b = off.area_um2();
+    const double skew = on.skew_register_bits() * tech().component("register_bit").area_um2;
+    const double cells = 1024 * on.pe_area().logic_um2() + skew;
+    CHECK(a.get("pe_array.skew") == Approx(skew).epsilon(1e-12));
+    CHECK(a.get("pe_array.placement") == Approx(cells * (1 / u - 1)).epsilon(1e-12));
+    CHECK(a.get("sfu.placement") == Approx(b.get("sfu") * (1 / u - 1)).epsilon(1e-12));
+    CHECK(b.get("pe_array.placement") == 0);
+    // The same cells either way; only ws/is accumulate partial sums in the ofmap buffer.
+    CHECK(a.get("pe_array.multipliers") == b.get("pe_array.multipliers"));
+    CHECK(a.get("sram.ofmap") == Approx(b.get("sram.ofmap") * (df == model::Dataflow::kOS ? 1 : two)).epsilon(1e-12));
+    CHECK(a.get("sram.ifmap") == b.get("sram.ifmap"));
+    // Cell area leaves the whitespace out, and leakage is that of the cells.
+    CHECK(on.cell_area_mm2() ==
+          Approx(on.area_mm2() - (a.get("pe_array.placement") + a.get("sfu.placement")) * 1e-6).epsilon(1e-12));
+    CHECK(off.cell_area_mm2() == Approx(off.area_mm2()).epsilon(1e-12));
+    CHECK(on.leakage_mw() == Approx(tech().leakage_mw_per_mm2.value * on.cell_area_mm2()).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("cost: the array's registers are clocked every compute cycle; stalls and idle ops are not", "[cost][model][implementation]") {
+  const cost::CostModel m(tech(), design("int8", model::Dataflow::kOS, true));
+  const double per_cycle = 1024 * 48 * clk_pj() + m.skew_register_bits() * clk_pj();
+  cost::Activity a;
+  a.macs_full = 1000000;
+  a.cycles = 5000;                   // 1000 compute cycles + 4000 stalled
+  a.compute_cycles_per_mac = 0.001;  // from the layer's mapping
+  CHECK(m.energy_pj(a).get("pe.clock") == Approx(1000 * per_cycle).epsilon(1e-12));
+  a.compute_cycles_per_mac = 0;  // unknown: every cycle of an op with MACs
+  CHECK(m.energy_pj(a).get("pe.clock") == Approx(5000 * per_cycle).epsilon(1e-12));
+  cost::Activity sfu;  // an op that leaves the array idle
+  sfu.sfu_ops = 100;
+  sfu.cycles = 10;
+  CHECK(m.energy_pj(sfu).get("pe.clock") == 0);
+  // Sums keep compute cycles exact: the MAC-weighted mean of the ratio.
+  cost::Activity x, y;
+  x.macs_full = 100, x.cycles = 100, x.compute_cycles_per_mac = 1;
+  y.macs_full = 300, y.cycles = 900, y.compute_cycles_per_mac = 2;
+  x += y;
+  CHECK(x.compute_cycles_per_mac == Approx(1.75).epsilon(1e-12));
+  CHECK(m.energy_pj(x).get("pe.clock") == Approx(700 * per_cycle).epsilon(1e-12));
+  // Datapath-only pricing has no clock part.
+  const cost::CostModel off(tech(), design("int8", model::Dataflow::kOS, false));
+  CHECK(off.energy_pj(a).get("pe.clock") == 0);
+  // At full utilization (one MAC per PE per cycle), clock + register data = the stored and loaded bits' energy.
+  CHECK(m.mac().clock_pj + m.mac().register_pj == Approx(48 * clk_pj() + 32 * (reg_pj() - clk_pj())).epsilon(1e-12));
+}
+
+TEST_CASE("cost: ws and is layers read the partial sums they accumulate", "[cost][model][implementation]") {
+  model::LayerShape s;
+  s.ofmap_h = 10;
+  s.filter_w = 100;
+  s.num_filters = 5;  // M x N = 50 outputs
+  model::LayerTiming t;
+  t.macs = s.macs();
+  t.compute_cycles = 400;
+  t.total_cycles = 500;
+  t.traffic[model::kOfmap] = {0, 4 * 50, 0, 50};  // 4 K folds: every output written 4 times
+  for (auto df : {model::Dataflow::kOS, model::Dataflow::kWS, model::Dataflow::kIS}) {
+    for (bool overheads : {true, false}) {
+      cost::ArchDesc a = design("int8", df, overheads);
+      a.word_bits[model::kOfmap] = 32;
+      const cost::Activity act = cost::layer_activity(a, s, t);
+      INFO(model::to_string(df) << " overheads " << overheads);
+      CHECK(act.sram_write_bits[model::kOfmap] == 4 * 50 * 32);
+      CHECK(act.sram_read_bits[model::kOfmap] == (overheads && df != model::Dataflow::kOS ? 3 * 50 * 32 : 0));
+      CHECK(act.compute_cycles_per_mac == Approx(400.0 / static_cast<double>(t.macs)).epsilon(1e-12));
+    }
+  }
+}
+
+TEST_CASE("cost: a supply voltage scales dynamic energy by (V / V_table)^2, not DRAM or leakage", "[cost][model][implementation]") {
+  cost::ArchDesc a = design("int8", model::Dataflow::kWS, true);
+  const cost::CostModel base(tech(), a);
+  a.voltage_v = 1.08;  // (1.08 / 0.9)^2 = 1.44
+  const cost::CostModel hi(tech(), a);
+  CHECK(hi.voltage_factor() == Approx(1.44).epsilon(1e-12));
+  CHECK(hi.mac().total_pj() == Approx(1.44 * base.mac().total_pj()).epsilon(1e-12));
+  CHECK(hi.sram_read_pj_per_bit(0) == Approx(1.44 * base.sram_read_pj_per_bit(0)).epsilon(1e-12));
+  CHECK(hi.sfu_op_pj() == Approx(1.44 * base.sfu_op_pj()).epsilon(1e-12));
+  CHECK(hi.dram_pj_per_bit() == base.dram_pj_per_bit());
+  CHECK(hi.leakage_mw() == base.leakage_mw());
+  CHECK(hi.area_mm2() == base.area_mm2());
+  a.voltage_v = -1;
+  CHECK_THROWS_AS(cost::CostModel(tech(), a), std::invalid_argument);
+}
+
+TEST_CASE("cost: a PE scratchpad is a small SRAM in every PE, priced per bit moved at its capacity", "[cost][model][implementation]") {
+  cost::ArchDesc a = design("int16", model::Dataflow::kWS, true);
+  a.pe_scratchpad_bytes = 512;
+  a.pe_scratchpad_bits_per_mac = 64;
+  const cost::CostModel m(tech(), a);
+  // 0.5 KiB lies below the table's 8 KiB point: the 8-32 KiB slope extended, 10 pJ x (0.5 / 8)^0.5 = 2.5 pJ per
+  // 64-bit access, so 64 bits per MAC cost 2.5 pJ.
+  CHECK(m.mac().scratchpad_pj == Approx(2.5).epsilon(1e-9));
+  CHECK(m.pe_area().scratchpad_um2 == Approx(512 * 8 * 0.7).epsilon(1e-12));
+  CHECK(m.area_um2().get("pe_array.scratchpad") == Approx(1024 * 512 * 8 * 0.7).epsilon(1e-12));
+  cost::Activity act;
+  act.macs_full = 1000;
+  act.cycles = 10;
+  CHECK(m.energy_pj(act).get("pe.scratchpad") == Approx(1000 * 2.5).epsilon(1e-9));
+  // Scratchpads are SRAM macros: placement does not spread them.
+  const double u = tech().placement_utilization.value;
+  CHECK(m.area_um2().get("pe_array.placement") ==
+        Approx((1 / u - 1) * (1024 * m.pe_area().logic_um2() + m.skew_register_bits() * 6)).epsilon(1e-12));
+}
