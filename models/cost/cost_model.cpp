@@ -635,10 +635,12 @@ Breakdown CostModel::energy_pj(const Activity& a) const {
     // partial fold leaves unused included): data flows through them without an enable. A stalled array holds its
     // registers (enable low: synthesis gates their clock), and ops that leave the array idle (SFU, vector unit)
     // find it clock-gated.
-    const double dense = static_cast<double>(a.macs_full + a.macs_gated + a.macs_skipped);
+    // Skipped MACs shorten the schedule (N:M, zero skipping), gated ones do not: the compute cycles follow the
+    // issued MACs.
+    const double issued = static_cast<double>(a.macs_full + a.macs_gated);
     const double all = static_cast<double>(a.cycles);
-    const double clocked = a.compute_cycles_per_mac > 0 ? std::min(all, a.compute_cycles_per_mac * dense)
-                                                        : (dense > 0 ? all : 0.0);
+    const double clocked = a.compute_cycles_per_mac > 0 ? std::min(all, a.compute_cycles_per_mac * issued)
+                                                        : (issued + static_cast<double>(a.macs_skipped) > 0 ? all : 0.0);
     const double pes = static_cast<double>(arch_.rows) * static_cast<double>(arch_.cols);
     b.add("pe.clock", clocked * (pes * mac_.clock_pj + skew_clock_pj_));
   }

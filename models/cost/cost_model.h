@@ -73,8 +73,9 @@ struct Activity {
   uint64_t metadata_dram_bits = 0;  // sparsity metadata moved to/from DRAM
   uint64_t cycles = 0;              // wall-clock cycles (leakage time)
   // The array's compute cycles (fill, stream, drain; stalls excluded) per dense MAC: a property of the layer's
-  // mapping, so it survives scaling the counts by a repeat. The registers are clocked for that many cycles per MAC
-  // (capped by `cycles`); a stalled array holds its registers (enable low, clock gated). 0 = unknown: `cycles`.
+  // mapping, so it survives scaling the counts by a repeat. The registers are clocked for that many cycles per
+  // issued MAC (skipped MACs shorten the schedule; capped by `cycles`); a stalled array holds its registers
+  // (enable low, clock gated). 0 = unknown: `cycles`.
   double compute_cycles_per_mac = 0;
   Activity& operator+=(const Activity& o);
 };

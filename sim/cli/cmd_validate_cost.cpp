@@ -36,7 +36,8 @@ int cmd_validate_cost(const Args& args) {
       "json", po::value<std::string>(), "also write the results as JSON to this file")(
       "check", "exit 1 when a row's ratio is outside its band (the test uses this)")(
       "jobs,j", po::value<unsigned>()->default_value(0), "workload runs at a time (0 = every core)")(
-      "keep", po::value<std::string>(), "keep the runs' reports in this directory (default: a temporary one)");
+      "keep", po::value<std::string>(), "keep the runs' reports in this directory (default: a temporary one)")(
+      "pe-table", "print energy per MAC and PE area by format (README's table) as Markdown instead, and exit");
   po::positional_options_description pos;
   pos.add("manifest", 1);
   po::variables_map vm;
@@ -58,8 +59,14 @@ int cmd_validate_cost(const Args& args) {
       "  lpsim validate-cost --check\n"
       "      the same; exit 1 if any row left its band (ctest runs this)\n"
       "  lpsim validate-cost my_designs.yaml --format markdown --keep out/validation\n"
-      "      your own designs, as a Markdown table; every run's report kept\n"};
+      "      your own designs, as a Markdown table; every run's report kept\n"
+      "  lpsim validate-cost --pe-table\n"
+      "      energy per MAC and PE area of every PE format at 45 and 7 nm, with and without the implementation terms\n"};
   if (!parse_command_line("validate-cost", args, opts, pos, vm, help)) return kExitOk;
+  if (vm.count("pe-table")) {
+    std::cout << costval::render_pe_table();
+    return kExitOk;
+  }
   const std::string format = vm["format"].as<std::string>();
   const std::vector<std::string> formats = {"table", "markdown", "json"};
   if (std::find(formats.begin(), formats.end(), format) == formats.end())

@@ -17,7 +17,9 @@
 #include <sstream>
 
 #include "config/config.h"
+#include "config/tech.h"
 #include "cost/cost_model.h"
+#include "pe/pe.h"
 #include "util/yaml_describe.h"
 
 extern char** environ;
@@ -359,7 +361,7 @@ std::vector<YAML::Node> run_jobs(const std::vector<Job>& todo, const Options& o,
 std::string num(double v) {
   char b[32];
   const double a = std::fabs(v);
-  std::snprintf(b, sizeof b, a >= 100 ? "%.1f" : a >= 10 ? "%.2f" : a >= 1 ? "%.3f" : "%.4f", v);
+  std::snprintf(b, sizeof b, a >= 1000 ? "%.0f" : a >= 100 ? "%.1f" : a >= 1 ? "%.2f" : "%.3f", v);
   return b;
 }
 
@@ -549,6 +551,43 @@ std::string render_json(const Manifest& m) {
     os << "\n    ]}";
   }
   os << "\n  ],\n  \"rows_out_of_band\": " << rows_out_of_band(m) << "\n}\n";
+  return os.str();
+}
+
+std::string render_pe_table() {
+  const cost::TechTable& t = cfg::default_tech_table();
+  struct Pe {
+    const char* label;
+    const char* fmt;
+  };
+  const Pe pes[] = {{"int8 (INT32 acc)", "int8"},          {"fp8_e4m3 (FP32 acc)", "fp8_e4m3"},
+                    {"bf16 (FP32 acc)", "bf16"},           {"int16 (INT32 acc, VNNI)", "int16"},
+                    {"fp16 (FP32 acc)", "fp16"},           {"fp32", "fp32"},
+                    {"mxfp8_e4m3 (FP32 acc)", "mxfp8_e4m3"}, {"mxfp6_e3m2 (FP32 acc)", "mxfp6_e3m2"},
+                    {"mxfp4_e2m1 (FP32 acc)", "mxfp4_e2m1"}, {"mxint8 (FP32 acc)", "mxint8"}};
+  auto f3 = [](double v) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.3f", v);
+    return std::string(b);
+  };
+  auto f0 = [](double v) {
+    char b[32];
+    std::snprintf(b, sizeof b, v >= 100 ? "%.0f" : "%.1f", v);
+    return std::string(b);
+  };
+  std::ostringstream os;
+  os << "| PE | datapath pJ/MAC 45 nm | pJ/MAC 45 nm | before | cell um^2/PE 45 nm | pJ/MAC 7 nm | cell um^2/PE 7 nm |\n"
+     << "|---|---:|---:|---:|---:|---:|---:|\n";
+  for (const Pe& p : pes) {
+    model::PeParams pp;
+    pp.format_a = pp.format_b = p.fmt;
+    const model::ResolvedPe r = model::resolve(pp);
+    const cost::MacCost m45 = cost::mac_cost(t, r, 45), off = cost::mac_cost(t, r, 45, nullptr, false);
+    const cost::MacCost m7 = cost::mac_cost(t, r, 7);
+    os << "| " << p.label << " | " << f3(m45.datapath_pj()) << " | " << f3(m45.total_pj()) << " | "
+       << f3(off.total_pj()) << " | " << f0(cost::pe_area(t, r, 45).total_um2()) << " | " << f3(m7.total_pj())
+       << " | " << f0(cost::pe_area(t, r, 7).total_um2()) << " |\n";
+  }
   return os.str();
 }
 

@@ -77,4 +77,8 @@ std::string render_json(const Manifest& m);
 
 size_t rows_out_of_band(const Manifest& m);
 
+// README's per-format table: energy per MAC at full utilization (one MAC per PE per cycle) with the implementation
+// terms and without, and PE cell area, at 45 and 7 nm, from the built-in technology table (Markdown).
+std::string render_pe_table();
+
 }  // namespace lpsim::costval

@@ -1,6 +1,7 @@
 #!/bin/bash
 # validate_cost_check.sh LPSIM README.md: every row of the shipped validation table is within its band
-# (lpsim validate-cost --check) and README's table (between the validate-cost markers) is the one lpsim prints now.
+# (lpsim validate-cost --check), and README's validation and per-format tables (between their markers) are the ones
+# lpsim prints now.
 set -u
 lpsim=$1 readme=$2
 table=$("$lpsim" validate-cost --check --format markdown --quiet)
@@ -10,10 +11,16 @@ if [ $rc -ne 0 ]; then
   echo "$table"
   exit 1
 fi
-readme_table=$(sed -n '/<!-- validate-cost table: begin/,/<!-- validate-cost table: end/p' "$readme" | sed '1d;$d')
-if [ "$table" != "$readme_table" ]; then
+block() { sed -n "/<!-- $1: begin/,/<!-- $1: end/p" "$readme" | sed '1d;$d'; }
+if [ "$table" != "$(block 'validate-cost table')" ]; then
   echo "README.md's validation table differs from lpsim validate-cost --format markdown; regenerate it:"
-  diff <(echo "$readme_table") <(echo "$table")
+  diff <(block 'validate-cost table') <(echo "$table")
+  exit 1
+fi
+pe=$("$lpsim" validate-cost --pe-table)
+if [ "$pe" != "$(block 'pe-table')" ]; then
+  echo "README.md's per-format table differs from lpsim validate-cost --pe-table; regenerate it:"
+  diff <(block 'pe-table') <(echo "$pe")
   exit 1
 fi
 echo "validate-cost table ok"
