@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <csignal>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -298,14 +297,12 @@ std::vector<YAML::Node> run_jobs(const std::vector<Job>& todo, const Options& o,
   std::map<pid_t, size_t> running;
   size_t next = 0, done = 0;
   const unsigned jobs = o.jobs ? o.jobs : 1;
-  auto fail = [&](size_t i, const std::string& why) {
-    for (const auto& kv : running) ::kill(kv.first, SIGTERM);
-    for (const auto& kv : running) ::waitpid(kv.first, nullptr, 0);
-    const Job& j = todo[i];
-    throw_input_error(j.run->where, "run '" + j.run->name + "'" + (j.before ? " (overheads off)" : "") + " failed: " + why);
-  };
-  while (next < todo.size() || !running.empty()) {
-    while (running.size() < jobs && next < todo.size()) {
+  // A failed run stops new ones; the runs under way finish, and the first failure in manifest order is reported
+  // (the same message however the runs were scheduled).
+  std::map<size_t, std::string> failed;
+  auto fail = [&](size_t i, const std::string& why) { failed.emplace(i, why); };
+  while ((next < todo.size() && failed.empty()) || !running.empty()) {
+    while (running.size() < jobs && next < todo.size() && failed.empty()) {
       const Job& j = todo[next];
       std::error_code ec;
       fs::create_directories(j.dir, ec);
@@ -324,9 +321,13 @@ std::vector<YAML::Node> run_jobs(const std::vector<Job>& todo, const Options& o,
       pid_t pid = 0;
       const int rc = posix_spawn(&pid, o.exe.c_str(), &fa, nullptr, argv.data(), environ);
       posix_spawn_file_actions_destroy(&fa);
-      if (rc != 0) fail(next, "cannot start " + o.exe + ": " + std::strerror(rc));
+      if (rc != 0) {
+        fail(next++, "cannot start " + o.exe + ": " + std::strerror(rc));
+        break;
+      }
       running[pid] = next++;
     }
+    if (running.empty()) continue;
     int status = 0;
     const pid_t pid = ::waitpid(-1, &status, 0);
     if (pid < 0) {
@@ -345,15 +346,25 @@ std::vector<YAML::Node> run_jobs(const std::vector<Job>& todo, const Options& o,
       std::string last = nl == std::string::npos ? msg : msg.substr(nl + 1);
       if (last.rfind("error: ", 0) == 0) last = last.substr(7);
       fail(i, last.empty() ? "lpsim run exited with an error" : last);
+      continue;
     }
     try {
       YAML::Node root = YAML::Load(slurp((fs::path(j.dir) / "report.json").string()));
       totals[i] = root["total"];
     } catch (const YAML::Exception& e) {
       fail(i, "report.json does not read back: " + e.msg);
+      continue;
     }
-    if (!totals[i] || !totals[i].IsMap()) fail(i, "report.json has no total");
+    if (!totals[i] || !totals[i].IsMap()) {
+      fail(i, "report.json has no total");
+      continue;
+    }
     if (progress) progress(++done, todo.size());
+  }
+  if (!failed.empty()) {
+    const Job& j = todo[failed.begin()->first];
+    throw_input_error(j.run->where, "run '" + j.run->name + "'" + (j.before ? " (overheads off)" : "") +
+                                        " failed: " + failed.begin()->second);
   }
   return totals;
 }
