@@ -31,9 +31,6 @@ std::string manifest(const std::string& name, const std::string& rows, const std
   return p.string();
 }
 
-const char* kUbRow =
-    "      - {component: ub, predicted: area sram_ifmap, published: 96.0, unit: mm^2, source: Fig. 2}\n";
-
 }  // namespace
 
 TEST_CASE("validate-cost: the shipped table names every design, both models and every source", "[sim][costval]") {
