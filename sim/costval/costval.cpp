@@ -1,7 +1,5 @@
 #include "costval/costval.h"
 
-#include <fcntl.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <yaml-cpp/yaml.h>
 
@@ -19,9 +17,8 @@
 #include "config/tech.h"
 #include "cost/cost_model.h"
 #include "pe/pe.h"
+#include "sweep/runner.h"
 #include "util/yaml_describe.h"
-
-extern char** environ;
 
 namespace fs = std::filesystem;
 
@@ -151,6 +148,14 @@ class Reader {
     return p.lexically_normal().string();
   }
 
+  // {key.path: value, ...} as "key.path=value" overrides.
+  std::vector<std::string> sets(const YAML::Node& n, const std::string& path) const {
+    if (!n.IsMap()) throw_input_error(at(n, path), "expected a mapping key.path: value, got " + describe(n));
+    std::vector<std::string> out;
+    for (const auto& kv : n) out.push_back(kv.first.Scalar() + "=" + text(kv.second, path + "." + kv.first.Scalar()));
+    return out;
+  }
+
   const std::string& file() const { return file_; }
 
  private:
@@ -176,11 +181,7 @@ Design read_design(const Reader& rd, const YAML::Node& n, const std::string& pat
       r.where = rd.at(kv.first, rp);
       rd.keys(kv.second, rp, {"trace", "set"}, {});
       if (kv.second["trace"]) r.trace = rd.file_path(kv.second["trace"], rp + ".trace");
-      if (kv.second["set"]) {
-        const YAML::Node& s = kv.second["set"];
-        if (!s.IsMap()) throw_input_error(rd.at(s, rp + ".set"), "expected a mapping key.path: value, got " + describe(s));
-        for (const auto& e : s) r.sets.push_back(e.first.Scalar() + "=" + rd.text(e.second, rp + ".set." + e.first.Scalar()));
-      }
+      if (kv.second["set"]) r.sets = rd.sets(kv.second["set"], rp + ".set");
       d.runs.push_back(r);
     }
   }
@@ -203,11 +204,9 @@ Design read_design(const Reader& rd, const YAML::Node& n, const std::string& pat
     r.lo = lo, r.hi = hi;
     if (e["band"]) rd.band(e["band"], rp + ".band", r.lo, r.hi);
     if (e["set"]) {
-      const YAML::Node& st = e["set"];
-      if (!st.IsMap()) throw_input_error(rd.at(st, rp + ".set"), "expected a mapping key.path: value, got " + describe(st));
       if (words(r.quantity).front() == "run")
-        throw_input_error(rd.at(st, rp + ".set"), "a run row takes its overrides from its run (runs.NAME.set)");
-      for (const auto& kv : st) r.sets.push_back(kv.first.Scalar() + "=" + rd.text(kv.second, rp + ".set." + kv.first.Scalar()));
+        throw_input_error(rd.at(e["set"], rp + ".set"), "a run row takes its overrides from its run (runs.NAME.set)");
+      r.sets = rd.sets(e["set"], rp + ".set");
     }
     const std::string unit = quantity_unit(r.quantity, d, rd.at(e["predicted"], rp + ".predicted"));
     if (unit != r.unit)
@@ -307,20 +306,8 @@ std::vector<YAML::Node> run_jobs(const std::vector<Job>& todo, const Options& o,
       std::error_code ec;
       fs::create_directories(j.dir, ec);
       fs::remove(fs::path(j.dir) / "report.json", ec);
-      std::vector<char*> argv;
-      std::vector<std::string> args = j.argv;
-      argv.push_back(const_cast<char*>(o.exe.c_str()));
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      const std::string err = (fs::path(j.dir) / "stderr.txt").string();
-      posix_spawn_file_actions_t fa;
-      posix_spawn_file_actions_init(&fa);
-      posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-      posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-      posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       pid_t pid = 0;
-      const int rc = posix_spawn(&pid, o.exe.c_str(), &fa, nullptr, argv.data(), environ);
-      posix_spawn_file_actions_destroy(&fa);
+      const int rc = sweep::spawn_quiet(o.exe, j.argv, (fs::path(j.dir) / "stderr.txt").string(), &pid);
       if (rc != 0) {
         fail(next++, "cannot start " + o.exe + ": " + std::strerror(rc));
         break;

@@ -30,6 +30,23 @@ std::string self_exe() {
   return p.string();
 }
 
+int spawn_quiet(const std::string& exe, const std::vector<std::string>& args, const std::string& stderr_path,
+                pid_t* pid) {
+  std::vector<std::string> copy = args;
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(exe.c_str()));
+  for (auto& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  const int rc = posix_spawn(pid, exe.c_str(), &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  return rc;
+}
+
 std::string point_dir(const std::string& out_dir, const Point& p) {
   return (fs::path(out_dir) / "points" / p.id).string();
 }
@@ -136,20 +153,8 @@ void run_points(const Spec& s, const std::vector<size_t>& todo, const RunOptions
       // A failed re-run must not leave an older run's report behind to be read as this run's.
       for (const char* f : {"report.json", "report.txt", "layers.csv", "row.csv"}) fs::remove(dir / f, ec);
 
-      std::vector<std::string> args = run_args(s, p, dir.string());
-      std::vector<char*> argv;
-      argv.push_back(const_cast<char*>(o.exe.c_str()));
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      std::string err_path = (dir / "stderr.txt").string();
-      posix_spawn_file_actions_t fa;
-      posix_spawn_file_actions_init(&fa);
-      posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-      posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-      posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       pid_t pid = 0;
-      int rc = posix_spawn(&pid, o.exe.c_str(), &fa, nullptr, argv.data(), environ);
-      posix_spawn_file_actions_destroy(&fa);
+      const int rc = spawn_quiet(o.exe, run_args(s, p, dir.string()), (dir / "stderr.txt").string(), &pid);
       if (rc != 0) {
         Row row = finish(s, p, o.out_dir, 0, 0.0, order, "cannot start " + o.exe + ": " + std::strerror(rc));
         on_done(p, row);

@@ -5,6 +5,8 @@
 //   stderr.txt                            the child's stderr (the failure message of a failed point)
 //   row.csv                               the point's results.csv row (header + one line), ok or failed
 #pragma once
+#include <sys/types.h>
+
 #include <functional>
 #include <optional>
 #include <string>
@@ -23,6 +25,11 @@ struct RunOptions {
 
 // The absolute path of the running executable (/proc/self/exe).
 std::string self_exe();
+
+// Starts `exe args...` with stdin and stdout on /dev/null and stderr to stderr_path (created or truncated);
+// returns posix_spawn's result (0 = started, *pid set).
+int spawn_quiet(const std::string& exe, const std::vector<std::string>& args, const std::string& stderr_path,
+                pid_t* pid);
 
 std::string point_dir(const std::string& out_dir, const Point& p);  // OUT/points/<id>
 
