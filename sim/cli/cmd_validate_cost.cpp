@@ -50,10 +50,10 @@ int cmd_validate_cost(const Args& args) {
       "(datapath-only pricing, before placement, skew registers, clocked registers and accumulator ports were\n"
       "priced). Prints published, predicted and their ratio per design and component, and the band each ratio must\n"
       "stay in (the manifest's bounds, or a row's own band with its reason).\n"
-      "Row quantities: 'area' (placed mm^2), 'area GROUP' (pe_array, sram_ifmap, sram_filter, sram_ofmap, sfu,\n"
-      "vector, cell = area without placement whitespace), 'energy_ratio ACTION / ACTION' (mac_datapath, mac,\n"
-      "sram_<operand>_word, dram_<operand>_word, scratchpad_word: one word's energy), 'run NAME METRIC'\n"
-      "(onchip_pj_per_mac, onchip_uj, onchip_mw: DRAM energy left out; pj_per_mac, mw: all of it).",
+      "Row quantities: 'area' (placed mm^2); 'area GROUP[+GROUP...]' (pe_array, sram_ifmap, sram_filter,\n"
+      "sram_ofmap, sfu, vector; or cell = the area without placement whitespace); 'energy_ratio ACTION / ACTION'\n"
+      "(mac_datapath, mac, sram_<operand>_word, dram_<operand>_word, scratchpad_word: one word's energy);\n"
+      "'run NAME METRIC' (onchip_pj_per_mac, onchip_uj, onchip_mw: DRAM energy left out; pj_per_mac, mw: all).",
       "  lpsim validate-cost\n"
       "      TPU v1, Eyeriss v1 and NVDLA: area by component, energy per MAC and power, before and after\n"
       "  lpsim validate-cost --check\n"

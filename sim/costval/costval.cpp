@@ -29,7 +29,7 @@ namespace {
 const char* kBefore = "accelerator.cost.overheads=false";
 
 // ---- quantities --------------------------------------------------------------------------------------------------
-// area [GROUP | cell]                      mm^2  placed area of the design, of one area group, or its cell area
+// area [GROUP[+GROUP...] | cell]           mm^2  placed area of the design, of area groups, or its cell area
 // energy_ratio ACTION / ACTION             x     per-action energies of the cost model, one over the other
 // run NAME METRIC                          pJ, uJ, mW: from `lpsim run` of the design's run NAME
 
@@ -64,9 +64,13 @@ std::string quantity_unit(const std::string& q, const Design& d, const Location&
   if (w.empty()) throw_input_error(at, "empty quantity; " + quantity_help());
   if (w[0] == "area") {
     if (w.size() > 2) throw_input_error(at, "'area' takes at most one group; " + quantity_help());
-    if (w.size() == 2 && std::find(kAreaGroups.begin(), kAreaGroups.end(), w[1]) == kAreaGroups.end())
-      throw_input_error(at, "unknown area group '" + w[1] + "'" + did_you_mean(w[1], kAreaGroups) +
-                                "; groups: " + join(kAreaGroups));
+    if (w.size() == 2) {
+      std::istringstream parts(w[1]);
+      for (std::string g; std::getline(parts, g, '+');)
+        if (std::find(kAreaGroups.begin(), kAreaGroups.end(), g) == kAreaGroups.end() || (g == "cell" && w[1] != g))
+          throw_input_error(at, "unknown area group '" + g + "'" + did_you_mean(g, kAreaGroups) +
+                                    "; groups: " + join(kAreaGroups) + " (several joined by +; cell alone)");
+    }
     return "mm^2";
   }
   if (w[0] == "energy_ratio") {
@@ -230,8 +234,10 @@ double static_quantity(const cfg::Config& c, const std::vector<std::string>& w, 
     if (w.size() == 1) return m.area_mm2();
     if (w[1] == "cell") return m.cell_area_mm2();
     double um2 = 0;
-    for (const auto& [name, v] : m.area_um2().parts)
-      if (area_group(name) == w[1]) um2 += v;
+    std::istringstream groups(w[1]);
+    for (std::string g; std::getline(groups, g, '+');)
+      for (const auto& [name, v] : m.area_um2().parts)
+        if (area_group(name) == g) um2 += v;
     return um2 * 1e-6;
   }
   // energy_ratio A / B
@@ -417,7 +423,7 @@ bool Row::in_band() const {
 }
 
 std::string quantity_help() {
-  return "quantities: 'area' (placed mm^2), 'area GROUP' (" + join(kAreaGroups) +
+  return "quantities: 'area' (placed mm^2), 'area GROUP[+GROUP...]' (" + join(kAreaGroups) +
          "), 'energy_ratio ACTION / ACTION' (" + join(kActions) + "), 'run NAME METRIC' (" +
          join(keys_of(kRunMetrics)) + ")";
 }
