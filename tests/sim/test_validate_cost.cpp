@@ -54,8 +54,13 @@ TEST_CASE("validate-cost: the shipped table names every design, both models and 
   // The implementation terms change what they should: the TPU accumulators (a two-port buffer) and nothing of
   // the unified buffer (single port, no logic).
   const YAML::Node tpu = j["designs"][0]["rows"];
-  CHECK(tpu[1]["predicted"].as<double>() == tpu[1]["before"].as<double>());
-  CHECK(tpu[2]["predicted"].as<double>() == Approx(2.2 * tpu[2]["before"].as<double>()));
+  REQUIRE(tpu[2]["component"].as<std::string>() == "unified buffer (24 MiB)");
+  CHECK(tpu[2]["predicted"].as<double>() == tpu[2]["before"].as<double>());
+  REQUIRE(tpu[3]["component"].as<std::string>() == "accumulators (4 MiB)");
+  CHECK(tpu[3]["predicted"].as<double>() == Approx(2.2 * tpu[3]["before"].as<double>()));
+  // A row's own overrides: the synthesized PE (issue 16) under the same implementation terms is larger.
+  REQUIRE(tpu[1]["component"].as<std::string>() == "matrix unit, PE area from synthesis");
+  CHECK(tpu[1]["predicted"].as<double>() > tpu[0]["predicted"].as<double>());
 }
 
 TEST_CASE("validate-cost: a ratio outside its band fails --check and is marked", "[sim][costval]") {
