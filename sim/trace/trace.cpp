@@ -3,7 +3,7 @@
 #include "trace/graph_trace.h"
 
 #include "util/text.h"
-#include "util/yaml_describe.h"
+#include "util/yaml_input.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -385,14 +385,9 @@ const std::map<std::string, OpParser>& op_parsers() {
 }
 
 Trace read_native_yaml(const std::string& path) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::ParserException& e) {
-    throw InputError(path + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax error: " + e.msg);
-  }
+  YAML::Node root = load_yaml_file(path);
   if (!root.IsMap()) throw InputError(path + ":1: expected a mapping with keys name, description, ops");
-  if (root["inputs"]) return read_graph_trace(path, root);  // a graph trace (lpsim import)
+  if (yaml_child(root, "inputs").IsDefined()) return read_graph_trace(path, root);  // a graph trace (lpsim import)
   Trace t;
   t.file = path;
   t.format = "yaml";
