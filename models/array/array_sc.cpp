@@ -147,7 +147,11 @@ ArrayController::ArrayController(sc_core::sc_module_name name, const ArrayParams
 void ArrayController::run() {
   try {
     for (size_t l = 0; l < layers_.size(); ++l) {
-      results.push_back(run_layer(layers_[l]));
+      try {
+        results.push_back(run_layer(layers_[l]));
+      } catch (const LimitError& e) {
+        throw LayerLimitError(l, e.what());
+      }
       if (progress_) progress_(l + 1, layers_.size());
     }
   } catch (...) {

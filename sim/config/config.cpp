@@ -958,9 +958,11 @@ Config load_config(const std::string& path, const std::vector<Override>& overrid
   return c;
 }
 
-uint64_t memory_budget_bytes(const Config& c) {
+uint64_t memory_budget_bytes(const Config& c) { return memory_budget_bytes(c.run.max_memory_gib); }
+
+uint64_t memory_budget_bytes(double max_memory_gib) {
   constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
-  if (c.run.max_memory_gib > 0) return static_cast<uint64_t>(c.run.max_memory_gib * kGiB);
+  if (max_memory_gib > 0) return static_cast<uint64_t>(max_memory_gib * kGiB);
   const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
   if (pages <= 0 || page <= 0) return static_cast<uint64_t>(8 * kGiB);  // unknown machine: a modest default
   return static_cast<uint64_t>(pages) / 4 * 3 * static_cast<uint64_t>(page);

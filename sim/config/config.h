@@ -108,6 +108,7 @@ Config load_config(const std::string& path, const std::vector<Override>& overrid
 // The memory a run may use, in bytes: run.max_memory_gib, or for "auto" 3/4 of the physical memory (a share that
 // leaves room for the OS and a second process on the same machine).
 uint64_t memory_budget_bytes(const Config& c);
+uint64_t memory_budget_bytes(double max_memory_gib);  // 0 = auto
 
 // What the cost model needs to know about the configured design (formats, sizes, node, DRAM type, gating).
 cost::ArchDesc arch_desc(const Config& c);
