@@ -14,6 +14,8 @@
 #include "array/scalesim_layer.h"
 
 #include <algorithm>
+
+#include "base/checked.h"
 #include <deque>
 #include <memory>
 #include <stdexcept>
@@ -21,30 +23,63 @@
 #include <vector>
 
 namespace lpsim::model::detail {
+
+int64_t& stream_table_limit() {
+  static int64_t limit = int64_t{1} << 20;
+  return limit;
+}
+
 namespace {
 
 
 // Stream positions: pos(cell) = number of valid cells before `cell` in stream order (defined for invalid
-// cells too). Prefix counts per diagonal (or per row) are O(stream rows); counts inside a diagonal/row are
-// closed forms unless conv windows run past the input (ceil output size), where they are counted cell by cell.
+// cells too). The count of valid cells on all diagonals (rows) before a given one has a closed form, so the
+// index holds no table and costs the same for a stream of 10^3 or 10^12 words:
+//   all cells of the nb*Tlen x W grid with r + c < x   (sums of min/max ramps)
+//   - padding columns of the last, partial block       (the same form on a sub-rectangle)
+//   - conv window elements past the input (ceil output sizes, IFMAP only): with SCALE-Sim's ceil rule only the
+//     last output row and the last output column reach past the input, so an invalid cell is "last output row
+//     and kernel row >= crl" or "last output column and kernel column >= ccl"; both are ranges or periodic sets
+//     whose counts over prefixes are closed forms (inclusion-exclusion for cells in both).
+// Counts inside one diagonal/row are closed forms too, except on irregular (conv-overhang) streams, where the
+// W cells of one diagonal are checked one by one.
 class StreamIndex {
  public:
   StreamIndex(const Geometry& g, const StreamDef& sd) : g_(g), sd_(sd) {
-    rows_ = sd.nb * sd.Tlen;
+    rows_ = chk::mul(sd.nb, sd.Tlen, "operand stream rows");
     wlast_ = sd.s_lim - (sd.nb - 1) * sd.W;
+    r0_ = (sd.nb - 1) * sd.Tlen;
+    n_ = sd.diagonal ? rows_ + sd.W - 1 : rows_;
     irregular_ = sd.op == kIfmap && ((g.Eh - 1) * g.Sh + g.Fh > g.H || (g.Ew - 1) * g.Sw + g.Fw > g.Wd);
-    const int64_t n = sd.diagonal ? rows_ + sd.W - 1 : rows_;
-    pre_.assign(static_cast<size_t>(n + 1), 0);
-    for (int64_t x = 0; x < n; ++x)
-      pre_[static_cast<size_t>(x + 1)] = pre_[static_cast<size_t>(x)] + (sd.diagonal ? count_diag(x, sd.W) : count_row(x, sd.W));
+    if (irregular_) {
+      // The closed form relies on SCALE-Sim's ceil output size: no output row/column before the last one may
+      // reach past the input.
+      if ((g.Eh >= 2 && (g.Eh - 2) * g.Sh + g.Fh > g.H) || (g.Ew >= 2 && (g.Ew - 2) * g.Sw + g.Fw > g.Wd))
+        throw std::invalid_argument("array timing: the output is larger than the input allows (more than the last "
+                                    "output row/column reaches past the input)");
+      // kernel rows >= crl are past the input in the last output row, kernel columns >= ccl in the last output
+      // column (0: the last window starts past the input, every kernel row/column is outside)
+      const int64_t crl = std::max<int64_t>(0, g.H - (g.Eh - 1) * g.Sh);
+      const int64_t ccl = std::max<int64_t>(0, g.Wd - (g.Ew - 1) * g.Sw);
+      kP0_ = crl < g.Fh ? crl * g.Fw * g.Ch : g.K;
+      qlo_ = ccl < g.Fw ? ccl * g.Ch : g.Fw * g.Ch;
+      mA_ = (g.Eh - 1) * g.Ew;
+      if (n_ <= stream_table_limit()) {  // small streams: a prefix table is faster than the closed form
+        pre_.assign(static_cast<size_t>(n_ + 1), 0);
+        for (int64_t x = 0; x < n_; ++x)
+          pre_[static_cast<size_t>(x + 1)] =
+              pre_[static_cast<size_t>(x)] + (sd.diagonal ? count_diag(x, sd.W) : count_row(x, sd.W));
+      }
+    }
+    total_ = before(n_);
   }
-  int64_t total() const { return pre_.back(); }
+  int64_t total() const { return total_; }
   bool valid(int64_t b, int64_t u, int64_t j) const { return cell_addr(g_, sd_, b, u, j) >= 0; }
   // Position of cell (b, u, j) in the stream.
   int64_t pos(int64_t b, int64_t u, int64_t j) const {
     const int64_t r = b * sd_.Tlen + u;
-    if (sd_.diagonal) return pre_[static_cast<size_t>(r + j)] + count_diag(r + j, j);
-    return pre_[static_cast<size_t>(r)] + count_row(r, j);
+    if (sd_.diagonal) return before(r + j) + count_diag(r + j, j);
+    return before(r) + count_row(r, j);
   }
   // Diagonal d: valid cells with column < j (columns start at jlo = max(0, d - rows + 1)).
   int64_t count_diag(int64_t d, int64_t j) const {
@@ -60,7 +95,7 @@ class StreamIndex {
       return n;
     }
     // padding: columns >= wlast of the last block (rows >= (nb-1)*Tlen, i.e. c <= d - (nb-1)*Tlen)
-    const int64_t plo = std::max(jlo, wlast_), phi = std::min(jend - 1, d - (sd_.nb - 1) * sd_.Tlen);
+    const int64_t plo = std::max(jlo, wlast_), phi = std::min(jend - 1, d - r0_);
     return (jend - jlo) - std::max<int64_t>(0, phi - plo + 1);
   }
   int64_t count_row(int64_t r, int64_t j) const {
@@ -75,11 +110,84 @@ class StreamIndex {
   const StreamDef& def() const { return sd_; }
 
  private:
+  __extension__ typedef __int128 i128;  // exact products of two 64-bit counts
+  // sum over c in [0, w) of max(y - c, 0)
+  static i128 ramp(i128 y, i128 w) {
+    if (y <= 0) return 0;
+    if (y >= w) return w * y - w * (w - 1) / 2;
+    return y * (y + 1) / 2;
+  }
+  // cells (r, c) of an h x w rectangle with r + c < y
+  static i128 tri(i128 y, i128 w, i128 h) { return ramp(y, w) - ramp(y - h, w); }
+
+  // Valid cells on diagonals (rows) before x.
+  int64_t before(int64_t x) const {
+    if (!pre_.empty()) return pre_[static_cast<size_t>(std::clamp<int64_t>(x, 0, n_))];
+    i128 v;
+    if (sd_.diagonal) {
+      v = tri(x, sd_.W, rows_);
+      if (wlast_ < sd_.W) v -= tri(static_cast<i128>(x) - r0_ - wlast_, sd_.W - wlast_, sd_.Tlen);
+    } else {
+      const int64_t xr = std::clamp<int64_t>(x, 0, rows_);
+      v = static_cast<i128>(xr) * sd_.W - static_cast<i128>(std::max<int64_t>(0, xr - r0_)) * (sd_.W - wlast_);
+    }
+    if (irregular_) v -= sd_.diagonal ? invalid_diag(x) : invalid_row(x);
+    return static_cast<int64_t>(v);
+  }
+
+  // ---- conv-overhang cells (irregular IFMAP streams): counts of invalid (m, k) pairs ----
+  // k side: P(k) = kernel row past the input in the last output row (k >= kP0, a suffix of [0, K));
+  //         Q(k) = kernel column past the input in the last output column ((k / Ch) mod Fw >= ccl).
+  // m side: A(m) = last output row (m >= mA); B(m) = last output column (m mod Ew == Ew - 1).
+  // invalid(m, k) = A(m) P(k) or B(m) Q(k).
+  int64_t cnt_p(int64_t t) const { return std::max<int64_t>(0, std::clamp<int64_t>(t, 0, g_.K) - kP0_); }
+  int64_t cnt_q(int64_t t) const {
+    const int64_t per = g_.Fw * g_.Ch, tt = std::clamp<int64_t>(t, 0, g_.K);
+    return tt / per * (per - qlo_) + std::max<int64_t>(0, tt % per - qlo_);
+  }
+  int64_t cnt_pq(int64_t t) const { return cnt_q(std::max(t, kP0_)) - cnt_q(kP0_); }
+  int64_t cnt_a(int64_t m) const { return std::max<int64_t>(0, std::clamp<int64_t>(m, 0, g_.M) - mA_); }
+  int64_t cnt_b(int64_t m) const { return std::clamp<int64_t>(m, 0, g_.M) / g_.Ew; }
+  int64_t cnt_ab(int64_t m) const { return cnt_b(std::max(std::clamp<int64_t>(m, 0, g_.M), mA_)) - cnt_b(mA_); }
+  // Invalid cells with spatial index < s and temporal index < t.
+  i128 invalid_pairs(int64_t s, int64_t t) const {
+    if (s <= 0 || t <= 0) return 0;
+    if (sd_.spatial_is_m)
+      return static_cast<i128>(cnt_a(s)) * cnt_p(t) + static_cast<i128>(cnt_b(s)) * cnt_q(t) -
+             static_cast<i128>(cnt_ab(s)) * cnt_pq(t);
+    return static_cast<i128>(cnt_p(s)) * cnt_a(t) + static_cast<i128>(cnt_q(s)) * cnt_b(t) -
+           static_cast<i128>(cnt_pq(s)) * cnt_ab(t);
+  }
+  // Invalid cells of spatial index s with temporal index < t.
+  i128 invalid_one(int64_t s, int64_t t) const { return invalid_pairs(s + 1, t) - invalid_pairs(s, t); }
+  // Invalid cells on diagonals < x: blocks whose every cell lies before x count whole (one closed form), the
+  // few blocks the boundary cuts count column by column.
+  i128 invalid_diag(int64_t x) const {
+    const int64_t T = sd_.Tlen, W = sd_.W;
+    const int64_t full = x - W + 1 - T >= 0 ? std::min(sd_.nb, (x - W + 1 - T) / T + 1) : 0;
+    i128 v = invalid_pairs(std::min(full * W, sd_.s_lim), T);
+    for (int64_t b = full; b < sd_.nb && b * T < x; ++b) {
+      for (int64_t j = 0; j < W && b * W + j < sd_.s_lim; ++j) {
+        const int64_t t = std::min(T, x - b * T - j);
+        if (t <= 0) break;
+        v += invalid_one(b * W + j, t);
+      }
+    }
+    return v;
+  }
+  i128 invalid_row(int64_t x) const {
+    const int64_t T = sd_.Tlen, W = sd_.W, xr = std::clamp<int64_t>(x, 0, rows_);
+    const int64_t b = xr / T, u = xr % T;
+    const int64_t s0 = std::min(b * W, sd_.s_lim), s1 = std::min((b + 1) * W, sd_.s_lim);
+    return invalid_pairs(s0, T) + invalid_pairs(s1, u) - invalid_pairs(s0, u);
+  }
+
   const Geometry& g_;
   StreamDef sd_;
-  int64_t rows_ = 0, wlast_ = 0;
+  int64_t rows_ = 0, wlast_ = 0, r0_ = 0, n_ = 0, total_ = 0;
   bool irregular_ = false;
-  std::vector<int64_t> pre_;
+  int64_t kP0_ = 0, qlo_ = 0, mA_ = 0;
+  std::vector<int64_t> pre_;  // irregular streams within table_limit(): valid cells before each diagonal/row
 };
 
 struct Trigger {
@@ -91,7 +199,8 @@ struct Trigger {
 class ReadSide {
  public:
   ReadSide(const Geometry& g, const StreamDef& sd, const BufferSizing& bs) : g_(g), sd_(sd), bs_(bs) {
-    V_ = valid_cells(g, sd);
+    index_ = std::make_unique<StreamIndex>(g, sd);
+    V_ = index_->total();
     E_ = bs.set_words;
     ns_ = V_ / E_ + 1;
     A_ = std::min(ceil_div(bs.active, E_), ns_);
@@ -106,8 +215,6 @@ class ReadSide {
 
   void run() {
     if (ns_ <= A_) return;  // the whole stream sits in the active half: every access hits
-    index_ = std::make_unique<StreamIndex>(g_, sd_);
-    if (index_->total() != V_) throw std::logic_error("scalesim engine: stream size mismatch");
     for (int64_t fc = 0; fc < g_.col_folds; ++fc)
       for (int64_t fr = 0; fr < g_.row_folds; ++fr) {
         line0_ = (fc * g_.row_folds + fr) * g_.L;
@@ -268,16 +375,6 @@ class ReadSide {
         }
       }
     }
-  }
-
-  // Valid words in the stream: every operand element once (no padding), minus conv window elements that
-  // fall outside the input: per output row min(Fh, H - oy*Sh) rows are inside, likewise for columns.
-  static int64_t valid_cells(const Geometry& g, const StreamDef& sd) {
-    if (sd.op == kFilter) return g.K * g.N;
-    int64_t rows = 0, cols = 0;
-    for (int64_t oy = 0; oy < g.Eh; ++oy) rows += std::max<int64_t>(0, std::min(g.Fh, g.H - oy * g.Sh));
-    for (int64_t ox = 0; ox < g.Ew; ++ox) cols += std::max<int64_t>(0, std::min(g.Fw, g.Wd - ox * g.Sw));
-    return rows * cols * g.Ch;
   }
 
   const Geometry& g_;

@@ -40,6 +40,11 @@ struct LineStep {
   std::vector<Drain> drains;  // drains started while servicing this line
 };
 
+// Irregular operand streams (conv windows past the input) with at most this many diagonals/rows index their
+// positions with a prefix table (8 bytes per entry); longer ones use the closed form. Tests set it to 0 to check
+// the closed form against the table.
+int64_t& stream_table_limit();
+
 class LayerRun {
  public:
   LayerRun(const ArrayParams& array, const MemoryParams& mem, const LayerShape& layer);
