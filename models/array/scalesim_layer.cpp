@@ -240,47 +240,61 @@ class ReadSide {
     else end_set = s >= start_ ? ns_ : start_ + A_ - ns_;
     return std::min(end_set * E_, V_);
   }
-  // Does some occurrence of the address of cell (b, u, j) lie in the window?
-  bool hits(int64_t b, int64_t u, int64_t j, int64_t p) {
-    if (in_window(p)) return true;
-    if (!dups_) return false;
+  // Calls f(position) for the other stream cells holding the same input word as cell (b, u, j) (overlapping conv
+  // windows: window element (cr, cc) of the output pixel whose window covers the same input pixel), the shift
+  // that matched last time first (neighbouring accesses usually match through the same one); stops when f
+  // returns true and then returns true.
+  template <class F>
+  bool for_each_duplicate(int64_t b, int64_t u, int64_t j, F&& f) {
     const int64_t s = b * sd_.W + j;
     const int64_t m = sd_.spatial_is_m ? s : u, k = sd_.spatial_is_m ? u : s;
     const int64_t oy = m / g_.Ew, ox = m % g_.Ew;
     const int64_t crow = k / (g_.Fw * g_.Ch), ccol = (k / g_.Ch) % g_.Fw, ch = k % g_.Ch;
     const int64_t y = oy * g_.Sh + crow, x = ox * g_.Sw + ccol;
-    // Other matrix cells holding the same input word: window element (cr, cc) of the output pixel whose
-    // window covers (y, x). Neighbouring accesses usually hit through the same shift: try it first.
-    auto try_shift = [&](int64_t cr, int64_t cc) {
+    auto visit = [&](int64_t cr, int64_t cc) {
       const int64_t yy = y - cr, xx = x - cc;
-      if (cr < 0 || cr >= g_.Fh || cc < 0 || cc >= g_.Fw) return false;
+      if (cr < 0 || cr >= g_.Fh || cc < 0 || cc >= g_.Fw || (cr == crow && cc == ccol)) return false;
       if (yy < 0 || yy % g_.Sh != 0 || yy / g_.Sh >= g_.Eh) return false;
       if (xx < 0 || xx % g_.Sw != 0 || xx / g_.Sw >= g_.Ew) return false;
       const int64_t m2 = (yy / g_.Sh) * g_.Ew + xx / g_.Sw, k2 = (cr * g_.Fw + cc) * g_.Ch + ch;
       const int64_t s2 = sd_.spatial_is_m ? m2 : k2, u2 = sd_.spatial_is_m ? k2 : m2;
-      return in_window(index_->pos(s2 / sd_.W, u2, s2 % sd_.W));
+      if (!f(index_->pos(s2 / sd_.W, u2, s2 % sd_.W))) return false;
+      last_dcr_ = cr - crow, last_dcc_ = cc - ccol;
+      return true;
     };
-    if (try_shift(crow + last_dcr_, ccol + last_dcc_)) return true;
+    if (visit(crow + last_dcr_, ccol + last_dcc_)) return true;
     for (int64_t cr = 0; cr < g_.Fh; ++cr)
       for (int64_t cc = 0; cc < g_.Fw; ++cc)
-        if (try_shift(cr, cc)) {
-          last_dcr_ = cr - crow, last_dcc_ = cc - ccol;
-          return true;
-        }
+        if (visit(cr, cc)) return true;
     return false;
   }
-  // Slides the window until the access hits; records the line if any prefetch was issued.
+  // Does some occurrence of the address of cell (b, u, j) lie in the window?
+  bool hits(int64_t b, int64_t u, int64_t j, int64_t p) {
+    if (in_window(p)) return true;
+    return dups_ && for_each_duplicate(b, u, j, [&](int64_t q) { return in_window(q); });
+  }
+  // Slides until stream position q is in the window: the window starts A sets wide at start and moves P <= A
+  // sets per slide, so the first slide count that covers q's set (circular distance d >= A) is
+  // ceil((d - A + 1) / P), reached before the window passes q. O(1), however far round the stream it travels.
+  int64_t slides_to(int64_t q) const {
+    const int64_t d = ((q / E_ - start_) % ns_ + ns_) % ns_;
+    return d < A_ ? 0 : chk::ceil_div(d - A_ + 1, P_);
+  }
+  // Slides the window until the access hits (the nearest occurrence of its word decides); records the line if
+  // any prefetch was issued.
   void access(int64_t line, int64_t b, int64_t u, int64_t j, int64_t p) {
-    const int64_t before = j_;
-    while (!hits(b, u, j, p)) {
-      if (P_ == 0) throw std::invalid_argument("array timing: the SRAM prefetch half holds no word (SRAM too small)");
-      start_ = (start_ + P_) % ns_;
-      ++j_;
-    }
-    if (j_ != before) {
-      if (!trig_.empty() && trig_.back().line == line) trig_.back().count = j_;
-      else trig_.push_back({line, j_});
-    }
+    if (hits(b, u, j, p)) return;
+    if (P_ == 0) throw std::invalid_argument("array timing: the SRAM prefetch half holds no word (SRAM too small)");
+    int64_t n = slides_to(p);
+    if (dups_)
+      for_each_duplicate(b, u, j, [&](int64_t q) {
+        n = std::min(n, slides_to(q));
+        return false;  // visit them all
+      });
+    start_ = chk::add(start_, n * P_, "window position") % ns_;  // n * P <= d < ns
+    j_ = chk::add(j_, n, "prefetch count");
+    if (!trig_.empty() && trig_.back().line == line) trig_.back().count = j_;
+    else trig_.push_back({line, j_});
   }
 
   // Skewed demand of a streamed operand: line t needs the block-b part of diagonal b*Tlen + t - pre,
