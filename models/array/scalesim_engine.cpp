@@ -8,10 +8,9 @@ namespace lpsim::model {
 LayerTiming estimate_layer(const ArrayParams& array, const MemoryParams& mem, const LayerShape& layer) {
   detail::LayerRun run(array, mem, layer);
   while (run.next_line() < run.lines()) {
-    const int64_t left = run.lines() - run.next_line();
-    const int64_t quiet = run.quiet_lines(left);
-    run.skip(quiet);
-    if (quiet < left) run.step();
+    const int64_t quiet = run.quiet_lines(run.lines() - run.next_line());
+    if (quiet > 0) run.skip(quiet);  // lines (and whole folds) without a memory event: one cycle each
+    else run.step();                 // a line with an event, serviced word-exactly
   }
   return run.finish();
 }

@@ -240,3 +240,4 @@ TEST_CASE("array engine: closed-form stream positions equal the prefix table on 
   }
   CHECK(irregular > 150);
 }
+
