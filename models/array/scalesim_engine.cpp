@@ -20,15 +20,16 @@ LayerTiming compute_timing(const ArrayParams& array, const LayerShape& layer) {
 }
 
 double timing_memory_bytes(const ArrayParams& array, const MemoryParams& mem, const LayerShape& layer) {
+  // The engine keeps no per-fold or per-row state: the memo of fold reads (bounded, about 64 MB at most) and
+  // the triggers of the fold being walked (24 bytes per prefetch it issues: at most its stream words per
+  // prefetch, plus the one that brings the window round the stream).
   const detail::Geometry g = detail::make_geometry(array, layer);
-  double bytes = 0;
+  double bytes = 64.0 * 1024 * 1024;
   for (int op = 0; op < 2; ++op) {
-    // StreamIndex: one 8-byte prefix count per stream row (diagonal), built when the stream exceeds the SRAM.
     const detail::StreamDef sd = detail::stream_def(g, op);
     const detail::BufferSizing bs = detail::buffer_sizing(mem, op);
-    const double cells = static_cast<double>(sd.nb) * static_cast<double>(sd.Tlen) * static_cast<double>(sd.W);
-    if (cells > static_cast<double>(bs.active))
-      bytes += 8.0 * (static_cast<double>(sd.nb) * static_cast<double>(sd.Tlen) + static_cast<double>(sd.W));
+    const double words = static_cast<double>(sd.Tlen + sd.W) * static_cast<double>(sd.W);  // one fold's demand
+    bytes += 24.0 * (words / static_cast<double>(std::max<int64_t>(1, bs.other)) + 2);
   }
   return bytes;
 }

@@ -287,17 +287,21 @@ class ReadSide {
     return true;
   }
 
-  // The first row fold in [fr_lo, fr_hi) of column fold fc that may miss in the current window (fr_hi if none):
-  // folds before it read every word from the window, issue no prefetch and leave the window where it is, so
-  // the time walk skips them whole. A fold's demand is a contiguous stretch of its operand stream (diagonal
-  // order: increasing positions; a stationary tile: one row range); stretches of later folds lie further on,
-  // so "the stretch ends before the window piece does" is monotone in the fold: bisection. Conservative where
-  // that does not hold (duplicate or overhanging conv windows): the next fold.
-  int64_t first_miss_fold(int64_t fc, int64_t fr_lo, int64_t fr_hi) const {
-    if (fr_lo >= fr_hi || fits()) return fr_hi;
-    if (dups_ || irregular_) return fr_lo;
-    const bool moving = sd_.block_is_fr || !sd_.diagonal;  // else the same block in every fold of fc
-    auto stretch = [&](int64_t fr, int64_t* first, int64_t* end) {  // [first, end) positions of the demand
+  // The first fold in [f_lo, f_hi) (global fold indices, column folds outer) that may miss in the current window
+  // (f_hi if none): folds before it read every word from the window, issue no prefetch and leave the window
+  // where it is, so the time walk skips them whole. A fold's demand is a contiguous stretch of its operand
+  // stream (diagonal order: increasing positions; a stationary tile: one row range), and later folds' stretches
+  // lie further on (or are the same block again) while the block index follows the column fold; so "the stretch
+  // ends before the window piece does" is monotone in the fold: bisection. A stream whose block follows the row
+  // fold starts over at the next column fold, so the search stops there. Conservative where positions do not
+  // behave so simply (duplicate or overhanging conv windows): the next fold.
+  int64_t first_miss_fold(int64_t f_lo, int64_t f_hi) const {
+    if (f_lo >= f_hi || fits()) return f_hi;
+    if (dups_ || irregular_) return f_lo;
+    const int64_t rf = g_.row_folds;
+    if (sd_.block_is_fr) f_hi = std::min(f_hi, (f_lo / rf + 1) * rf);
+    auto stretch = [&](int64_t f, int64_t* first, int64_t* end) {  // [first, end) positions of fold f's demand
+      const int64_t fc = f / rf, fr = f % rf;
       const int64_t b = sd_.block_is_fr ? fr : fc, sub = sd_.block_is_fr ? fc : fr;
       if (sd_.diagonal) {
         *first = index_->pos(b, 0, 0);
@@ -309,12 +313,11 @@ class ReadSide {
       }
     };
     int64_t first = 0, end = 0;
-    stretch(fr_lo, &first, &end);
-    if (end <= first || !in_window(first)) return fr_lo;
+    stretch(f_lo, &first, &end);
+    if (end <= first || !in_window(first)) return f_lo;
     const int64_t X = piece_end(first);
-    if (end > X) return fr_lo;
-    if (!moving) return fr_hi;  // identical demand, window unchanged: every fold of fc hits
-    int64_t lo = fr_lo + 1, hi = fr_hi;  // first fold whose stretch passes X
+    if (end > X) return f_lo;
+    int64_t lo = f_lo + 1, hi = f_hi;  // first fold whose stretch passes X
     while (lo < hi) {
       const int64_t mid = lo + (hi - lo) / 2;
       stretch(mid, &first, &end);
@@ -749,7 +752,7 @@ struct LayerRun::Impl {
     loaded = f;
     for (int op = 0; op < 2; ++op) {
       ft[op].clear();
-      fi[op] = 0;
+      fi[op] = fb[op] = 0;
       rd[op].fold(f / g.row_folds, f % g.row_folds, f * g.L, &ft[op]);
       // A prefetch that arrives before the earliest cycle its line can issue cannot delay it: such triggers are
       // no events for the time walk (line l issues at tau + 1 + (l - i) or later).
@@ -768,22 +771,20 @@ struct LayerRun::Impl {
     ensure_fold();
     int64_t next_read = nlines;
     bool pending = false;  // a trigger left in this fold that can delay its line
-    for (int op = 0; op < 2; ++op)
-      for (size_t k = fi[op]; k < ft[op].size(); ++k)
-        if (ft[op][k].binds) {
-          next_read = std::min(next_read, ft[op][k].line);
-          pending = true;
-          break;
-        }
+    for (int op = 0; op < 2; ++op) {
+      size_t& k = fb[op];  // the next binding trigger (only moves forward: amortised O(1))
+      k = std::max(k, fi[op]);
+      while (k < ft[op].size() && !ft[op][k].binds) ++k;
+      if (k < ft[op].size()) next_read = std::min(next_read, ft[op][k].line), pending = true;
+    }
     if (!pending && i < nlines) {
       // Nothing left in this fold that can delay a line: the next read event is at the start of the next fold
       // that may miss (folds in between read nothing new). Cached until the walk enters another fold.
       const int64_t f = i / g.L;
       if (miss_for != f) {
-        const int64_t fc = f / g.row_folds, fr = f % g.row_folds;
-        int64_t fr_next = g.row_folds;
-        for (int op = 0; op < 2; ++op) fr_next = std::min(fr_next, rd[op].first_miss_fold(fc, fr + 1, g.row_folds));
-        miss_line = (fc * g.row_folds + fr_next) * g.L;  // fr_next == rows: the next column fold's first fold
+        int64_t f_next = g.folds;
+        for (int op = 0; op < 2; ++op) f_next = std::min(f_next, rd[op].first_miss_fold(f + 1, g.folds));
+        miss_line = f_next * g.L;
         miss_for = f;
       }
       next_read = std::min(next_read, miss_line);
@@ -825,6 +826,7 @@ struct LayerRun::Impl {
   ReadPlan plan[2];
   std::vector<Trigger> ft[2];  // triggers of the loaded fold, by operand
   size_t fi[2] = {0, 0};
+  size_t fb[2] = {0, 0};  // next trigger that binds, >= fi
   int64_t loaded = -1;
   int64_t nlines = 0, i = 0, tau = -1, last_out = 0;
   LineStep cur;
