@@ -32,11 +32,14 @@ int64_t max_cycles() {
 }
 }  // namespace
 
+[[noreturn]] void time_limit() {
+  throw LimitError("the run's simulated time exceeds SystemC's limit of " + std::to_string(max_cycles()) +
+                   " cycles (64-bit time at 1 ps resolution)");
+}
+
 sc_time cycles(int64_t n) {
   if (n < 0) n = 0;
-  if (n > max_cycles())
-    throw LimitError("the run's simulated time exceeds SystemC's limit of " + std::to_string(max_cycles()) +
-                     " cycles (64-bit time at 1 ps resolution)");
+  if (n > max_cycles()) time_limit();
   return sc_time::from_value(static_cast<sc_core::sc_time::value_type>(n) * units_per_cycle());
 }
 int64_t now_cycles() { return static_cast<int64_t>(sc_core::sc_time_stamp().value() / units_per_cycle()); }
@@ -44,6 +47,7 @@ int64_t now_cycles() { return static_cast<int64_t>(sc_core::sc_time_stamp().valu
 namespace {
 // Waits until absolute cycle c (no-op if already there).
 void wait_until(int64_t c) {
+  if (c > max_cycles()) time_limit();  // SystemC's time would wrap round silently
   const int64_t now = now_cycles();
   if (c > now) wait(cycles(c - now));
 }
@@ -203,6 +207,10 @@ LayerTiming ArrayController::run_layer(const LayerShape& layer) {
       drains.insert(drains.end(), st.drains.begin(), st.drains.end());
       if (st.ofmap_done > st.issue) full.push_back(st.ofmap_done);
     }
+    // SystemC's 64-bit time must hold every transfer of the batch (else it would wrap round in a lane)
+    int64_t latest = run.next_issue();
+    for (const detail::Drain& d : drains) latest = std::max(latest, d.end);
+    if (chk::add(origin, latest, "cycle") > max_cycles()) time_limit();
     wr_.post(drains);
     for (int64_t end : full) wr_.wait_drained(end);
     for (int op = 0; op < 2; ++op)
@@ -215,6 +223,8 @@ LayerTiming ArrayController::run_layer(const LayerShape& layer) {
   std::vector<detail::Drain> final_drains;
   LayerTiming t = run.finish(&final_drains);
   check(measured_stall == static_cast<int64_t>(t.stall_cycles), "layer stall cycles");
+  for (const detail::Drain& d : final_drains)
+    if (chk::add(origin, d.end, "cycle") > max_cycles()) time_limit();
   wr_.post(final_drains);  // write-back after the last line (not part of the layer's cycles)
   wr_.wait_all();
   for (int op = 0; op < 2; ++op) {

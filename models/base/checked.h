@@ -30,7 +30,7 @@ namespace chk {
 constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 
 [[noreturn]] inline void overflow(const char* what) {
-  throw LimitError(std::string(what) + " exceeds the 64-bit range (2^63-1 = 9.2e18)");
+  throw LimitError(std::string(what) + " would exceed the 64-bit range (2^63-1 = 9.2e18)");
 }
 
 // Non-throwing forms: false when the exact result does not fit.

@@ -368,10 +368,10 @@ Op read_conv2d(OpReader& r) {
     throw_input_error(r.at("groups", r.node["groups"]), "in_c (" + std::to_string(in_c) + ") and out_c (" +
                                                              std::to_string(out_c) + ") must be multiples of groups (" +
                                                              std::to_string(groups) + ")");
-  int64_t H = 0, W = 0;
-  if (!chk::add_ok(in_h, 2 * std::min<int64_t>(ph, chk::kMax / 4), &H) ||
-      !chk::add_ok(in_w, 2 * std::min<int64_t>(pw, chk::kMax / 4), &W))
-    throw_input_error(r.at("", r.node), "padded input size exceeds the 64-bit range");
+  int64_t H = 0, W = 0, ph2 = 0, pw2 = 0;
+  if (!chk::mul_ok(ph, 2, &ph2) || !chk::mul_ok(pw, 2, &pw2) || !chk::add_ok(in_h, ph2, &H) ||
+      !chk::add_ok(in_w, pw2, &W))
+    throw_input_error(r.at("", r.node), "padded input size (in + 2 pad) exceeds the 64-bit range");
   if (kh > H || kw > W)
     throw_input_error(r.at("", r.node), "kernel " + std::to_string(kh) + "x" + std::to_string(kw) +
                                             " is larger than the padded input " + std::to_string(H) + "x" +
