@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "array/scalesim_engine.h"
+#include "driver/precheck.h"
 #include "base/checked.h"
 #include "io/npy.h"
 #include "pe/pe.h"
@@ -14,10 +15,12 @@ namespace lpsim::driver {
 
 namespace {
 
-// The driver computes values for an array op with tensors of its own, or for every array op when
-// workload.synthetic is on (driver.cpp, the `ta.present` branch).
-bool computes_values(const cfg::Config& c, const trace::Op& op) {
-  return op.on_array() && (op.has_tensors() || c.workload.synthetic != "off");
+// Whether the driver computes values for an array op: a classic op with tensors of its own or workload.synthetic
+// on; every op of a model that gets input values (precheck's model_has_values).
+bool computes_values(const cfg::Config& c, const trace::Trace& t, const trace::Op& op) {
+  if (!op.on_array()) return false;
+  if (t.dataflow()) return model_has_values(c, t);
+  return op.has_tensors() || c.workload.synthetic != "off";
 }
 
 // A tensor file must exist and be a float32 C-order .npy of exactly rows x cols; the error names the trace line
@@ -26,7 +29,7 @@ void check_tensor_file(const trace::TensorSpec& ts, int64_t rows, int64_t cols, 
   if (!ts.present || ts.file.empty()) return;
   io::NpyHeader h;
   try {
-    h = io::read_npy_header(ts.file);
+    h = io::read_npy_f32_header(ts.file);
   } catch (const InputError& e) {
     throw_input_error(ts.where, e.what());
   }
@@ -51,6 +54,9 @@ std::string format_bytes(double b) {
 
 MemoryEstimate estimate_memory(const cfg::Config& c, const trace::Trace& t) {
   MemoryEstimate best;
+  double resident = 0;  // a model's weights (constant tensors) live for the whole run
+  for (const auto& [name, tensor] : t.tensors)
+    if (tensor.constant) resident += 4.0 * static_cast<double>(tensor.data.size());
   double previous_outputs = 0;  // float32 outputs of the previous op, kept to feed an activation
   for (size_t i = 0; i < t.ops.size(); ++i) {
     const trace::Op& op = t.ops[i];
@@ -66,7 +72,7 @@ MemoryEstimate estimate_memory(const cfg::Config& c, const trace::Trace& t) {
       const double timing = model::timing_memory_bytes(c.array, c.memory, op.shape);
       bytes = timing;
       parts = "timing state " + format_bytes(timing);
-      if (computes_values(c, op)) {
+      if (computes_values(c, t, op)) {
         const int64_t M = op.shape.M(), N = op.shape.N(), K = op.shape.K();
         const double in = 4.0 * (static_cast<double>(M) * K + static_cast<double>(K) * N);
         const double pe = model::gemm_memory_bytes(c.pe, M, N, K);
@@ -78,7 +84,8 @@ MemoryEstimate estimate_memory(const cfg::Config& c, const trace::Trace& t) {
         previous_outputs = 0;
       }
     }
-    bytes += i > 0 ? previous_outputs : 0;
+    bytes += (i > 0 ? previous_outputs : 0) + resident;
+    if (resident > 0) parts += " + model weights " + format_bytes(resident);
     if (bytes > best.bytes) best = MemoryEstimate{bytes, i, parts};
   }
   return best;
