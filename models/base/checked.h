@@ -41,21 +41,15 @@ inline bool add_ok(uint64_t a, uint64_t b, uint64_t* r) { return !__builtin_add_
 inline bool mul_ok(uint64_t a, uint64_t b, uint64_t* r) { return !__builtin_mul_overflow(a, b, r); }
 
 // Throwing forms; `what` names the figure in the message ("M*N*K of layer conv1" reads well).
-inline int64_t add(int64_t a, int64_t b, const char* what = "sum") {
-  int64_t r;
-  if (!add_ok(a, b, &r)) overflow(what);
+template <class T>
+T checked(bool (*ok)(T, T, T*), T a, T b, const char* what) {
+  T r;
+  if (!ok(a, b, &r)) overflow(what);
   return r;
 }
-inline int64_t sub(int64_t a, int64_t b, const char* what = "difference") {
-  int64_t r;
-  if (!sub_ok(a, b, &r)) overflow(what);
-  return r;
-}
-inline int64_t mul(int64_t a, int64_t b, const char* what = "product") {
-  int64_t r;
-  if (!mul_ok(a, b, &r)) overflow(what);
-  return r;
-}
+inline int64_t add(int64_t a, int64_t b, const char* what = "sum") { return checked<int64_t>(add_ok, a, b, what); }
+inline int64_t sub(int64_t a, int64_t b, const char* what = "difference") { return checked<int64_t>(sub_ok, a, b, what); }
+inline int64_t mul(int64_t a, int64_t b, const char* what = "product") { return checked<int64_t>(mul_ok, a, b, what); }
 inline uint64_t addu(uint64_t a, uint64_t b, const char* what = "sum") {
   uint64_t r;
   if (!add_ok(a, b, &r) || r > static_cast<uint64_t>(kMax)) overflow(what);  // reports are signed 64-bit

@@ -147,18 +147,26 @@ struct RandomCase {
   lpsim::model::LayerShape s;
 };
 
+// An array of 1..max_side PEs per side with a random dataflow; SRAMs of 1/16 .. max16/16 KiB (from 64 words),
+// 8- or 16-bit words, 0.5..12 B/cycle, DRAM latency 1..3.
+template <class Uniform>
+void random_array_memory(RandomCase& rc, int max_side, int max16, Uniform&& U) {
+  rc.a.rows = U(1, max_side);
+  rc.a.cols = U(1, max_side);
+  rc.a.dataflow = static_cast<lpsim::model::Dataflow>(U(0, 2));
+  lpsim::model::MemoryParams& m = rc.m;
+  for (int o = 0; o < 3; ++o) {
+    m.sram_kib[o] = static_cast<double>(U(1, max16)) / 16.0;
+    m.word_bits[o] = U(0, 3) == 0 ? 16 : 8;
+  }
+  m.dram_bw_bytes_per_cycle = static_cast<double>(U(1, 24)) / 2.0;
+  m.dram_latency_cycles = U(1, 3);
+}
+
 RandomCase random_case(std::mt19937_64& rng) {
   auto U = [&](int lo, int hi) { return static_cast<int64_t>(std::uniform_int_distribution<int>(lo, hi)(rng)); };
   RandomCase rc;
-  rc.a.rows = U(1, 16);
-  rc.a.cols = U(1, 16);
-  rc.a.dataflow = static_cast<lpsim::model::Dataflow>(U(0, 2));
-  for (int o = 0; o < 3; ++o) {
-    rc.m.sram_kib[o] = static_cast<double>(U(1, 48)) / 16.0;
-    rc.m.word_bits[o] = U(0, 3) == 0 ? 16 : 8;
-  }
-  rc.m.dram_bw_bytes_per_cycle = static_cast<double>(U(1, 24)) / 2.0;
-  rc.m.dram_latency_cycles = U(1, 3);
+  random_array_memory(rc, 16, 48, U);
   lpsim::model::LayerShape& s = rc.s;
   if (U(0, 3) == 0) {
     s.ifmap_h = U(1, 60), s.ifmap_w = U(1, 80), s.filter_h = 1, s.filter_w = s.ifmap_w, s.channels = 1;
@@ -174,11 +182,13 @@ RandomCase random_case(std::mt19937_64& rng) {
 
 }  // namespace
 
-TEST_CASE("array engine: equals the line-level replay on random layers, arrays and memories", "[array][replay]") {
-  std::mt19937_64 rng(20250225);
+// Runs `cases` layers from `gen` through the engine and the line-level replay and requires identical stalls,
+// totals and DRAM counts; returns how many had stalls.
+template <class Gen>
+int same_as_replay(std::mt19937_64& rng, Gen&& gen, int cases) {
   int with_stalls = 0;
-  for (int it = 0; it < 1500; ++it) {
-    const RandomCase rc = random_case(rng);
+  for (int it = 0; it < cases; ++it) {
+    const RandomCase rc = gen(rng);
     INFO("case " << it << ": " << to_string(rc.a.dataflow) << " " << rc.a.rows << "x" << rc.a.cols << " layer "
                  << rc.s.ifmap_h << "x" << rc.s.ifmap_w << " f" << rc.s.filter_h << "x" << rc.s.filter_w << " c"
                  << rc.s.channels << " n" << rc.s.num_filters << " s" << rc.s.stride_h << "," << rc.s.stride_w);
@@ -190,7 +200,12 @@ TEST_CASE("array engine: equals the line-level replay on random layers, arrays a
     for (int op = 0; op < 2; ++op) REQUIRE(e.traffic[op].dram_reads == r.traffic[op].dram_reads);
     REQUIRE(e.traffic[2].dram_writes == r.traffic[2].dram_writes);
   }
-  CHECK(with_stalls > 300);  // the generator must exercise the stall paths
+  return with_stalls;
+}
+
+TEST_CASE("array engine: equals the line-level replay on random layers, arrays and memories", "[array][replay]") {
+  std::mt19937_64 rng(20250225);
+  CHECK(same_as_replay(rng, random_case, 1500) > 300);  // the generator must exercise the stall paths
 }
 
 TEST_CASE("array engine: an SRAM holding every operand never stalls", "[array]") {
@@ -249,15 +264,7 @@ namespace {
 RandomCase long_case(std::mt19937_64& rng) {
   auto U = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
   RandomCase rc;
-  rc.a.rows = U(1, 6);
-  rc.a.cols = U(1, 6);
-  rc.a.dataflow = static_cast<lpsim::model::Dataflow>(U(0, 2));
-  for (int o = 0; o < 3; ++o) {
-    rc.m.sram_kib[o] = static_cast<double>(U(1, 64)) / 16.0;
-    rc.m.word_bits[o] = U(0, 3) == 0 ? 16 : 8;
-  }
-  rc.m.dram_bw_bytes_per_cycle = static_cast<double>(U(1, 24)) / 2.0;
-  rc.m.dram_latency_cycles = U(1, 3);
+  random_array_memory(rc, 6, 64, U);
   lpsim::model::LayerShape& s = rc.s;
   if (U(0, 2) > 0) {
     s.ifmap_h = U(50, 1500), s.ifmap_w = U(1, 30), s.filter_h = 1, s.filter_w = s.ifmap_w, s.channels = 1;
@@ -276,18 +283,5 @@ RandomCase long_case(std::mt19937_64& rng) {
 
 TEST_CASE("array engine: equals the line-level replay on layers with many folds", "[array][replay]") {
   std::mt19937_64 rng(4242);
-  int with_stalls = 0;
-  for (int it = 0; it < 600; ++it) {
-    const RandomCase rc = long_case(rng);
-    INFO("case " << it << ": " << to_string(rc.a.dataflow) << " " << rc.a.rows << "x" << rc.a.cols << " layer "
-                 << rc.s.ifmap_h << "x" << rc.s.ifmap_w << " f" << rc.s.filter_h << "x" << rc.s.filter_w << " c"
-                 << rc.s.channels << " n" << rc.s.num_filters << " s" << rc.s.stride_h << "," << rc.s.stride_w);
-    const LayerTiming e = estimate_layer(rc.a, rc.m, rc.s), r = replay_layer(rc.a, rc.m, rc.s);
-    if (r.stall_cycles > 0) ++with_stalls;
-    REQUIRE(e.stall_cycles == r.stall_cycles);
-    REQUIRE(e.total_cycles == r.total_cycles);
-    for (int op = 0; op < 2; ++op) REQUIRE(e.traffic[op].dram_reads == r.traffic[op].dram_reads);
-    REQUIRE(e.traffic[2].dram_writes == r.traffic[2].dram_writes);
-  }
-  CHECK(with_stalls > 120);
+  CHECK(same_as_replay(rng, long_case, 600) > 120);
 }
