@@ -21,3 +21,26 @@ for df in os ws is; do
   awk -v df=$df -v w="$wall" -v c="$cycles" -v r="$rss_kb" 'BEGIN{
     ws = (w > 0 ? w : 0.005); printf "%-8s %12.3f %16d %22.3g %14.1f\n", df, w, c, c / ws, r / 1024 }'
 done
+
+# Scale (issue 14): timing-only layers far beyond any network, on configs/default.yaml (32x32 os, 256/256/128 KiB,
+# 32 B/cycle). Targets: GEMM 65536^3 < 10 s and < 500 MB, memory independent of the number of folds; the
+# baseline is the same GEMM at 16384^3 (64x fewer folds) in the same run: wall and memory should scale with
+# the folds (about 64x) and not at all, respectively.
+echo
+printf '%-30s %10s %12s %18s %14s\n' layer "folds" "wall [s]" "sim cycles" "peak RSS [MB]"
+scale_case() {  # name, trace line
+  printf 'name: %s\nops:\n  - %s\n' "$1" "$2" > "$tmp/$1.yaml"
+  /usr/bin/time -f '%e %M' -o "$tmp/time" "$BUILD/lpsim" run configs/default.yaml \
+    --set workload.trace="$tmp/$1.yaml" --out "$tmp/out_$1" --format csv > "$tmp/layers.csv"
+  read -r wall rss_kb < "$tmp/time"
+  read -r folds cycles < <(awk -F, 'NR==1{for(i=1;i<=NF;i++){if($i=="folds")f=i; if($i=="total_cycles")c=i}}
+                                    $1=="TOTAL"{print $f, $c}' "$tmp/layers.csv")
+  printf '%-30s %10s %12.2f %18s %14.1f\n' "$1" "$folds" "$wall" "$cycles" "$(awk -v r="$rss_kb" 'BEGIN{print r/1024}')"
+  echo "$wall" > "$tmp/$1.wall"
+}
+scale_case gemm_16384 '{name: g, type: gemm, m: 16384, n: 16384, k: 16384}'
+scale_case gemm_65536 '{name: g, type: gemm, m: 65536, n: 65536, k: 65536}'
+scale_case tall_conv_1e9_rows '{name: c, type: conv2d, in_h: 1000000000, in_w: 1, in_c: 1, out_c: 1, kernel_h: 1, kernel_w: 1}'
+scale_case dp_1e6_channels '{name: dw, type: conv2d, in_h: 14, in_w: 14, in_c: 1000000, out_c: 1000000, kernel_h: 3, kernel_w: 3, groups: 1000000}'
+awk -v a="$(cat "$tmp/gemm_16384.wall")" -v b="$(cat "$tmp/gemm_65536.wall")" \
+  'BEGIN{printf "GEMM 65536^3 / 16384^3 wall: %.1fx for 64x the folds\n", b / (a > 0 ? a : 0.01)}'

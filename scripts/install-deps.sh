@@ -21,6 +21,8 @@ PKGS=(
   slurm-wlm munge                          # a private one-node Slurm for the --emit slurm test (scripts/test-slurm.sh)
   parallel                                 # GNU parallel for the --emit parallel test (scripts/test-parallel.sh)
   chromium                                 # headless screenshot of the report page (scripts/test-report-screenshot.sh)
+  clang libclang-rt-14-dev                 # sanitizer build and libFuzzer targets (scripts/sanitize.sh, fuzz.sh):
+                                           # libclang-rt-14-dev holds Debian's libFuzzer and ASan/UBSan runtimes
 )
 # Extra packages used by optional tools; install them with LPSIM_EXTRAS=1 (OpenBLAS SGEMM baseline of
 # scripts/bench-gemm.sh; numpy; PyTorch, torchvision and onnx for scripts/gen-onnx-models.py and the torch

@@ -10,8 +10,10 @@
 #include <systemc>
 
 #include "cli/commands.h"
+#include "base/checked.h"
 #include "util/error.h"
 #include "util/interrupt.h"
+#include "util/text.h"
 #include "version.h"
 
 // libsystemc.so defines main() and needs an sc_main symbol; ours is never called because our main() wins.
@@ -74,13 +76,20 @@ int main(int argc, char** argv) {
     try {
       return c.run(args);
     } catch (const lpsim::InputError& e) {
-      std::cerr << "error: " << e.what() << "\n";
+      std::cerr << "error: " << lpsim::one_line(e.what()) << "\n";
       return lpsim::kExitInputError;
     } catch (const lpsim::Interrupted& e) {
       std::cerr << "\n" << e.what() << "\n";
       return lpsim::kExitInterrupted;
+    } catch (const lpsim::LimitError& e) {
+      // A figure of the input beyond 64 bits that no reader attributed to a file and line (they normally do).
+      std::cerr << "error: " << lpsim::one_line(e.what()) << "\n";
+      return lpsim::kExitInputError;
+    } catch (const std::bad_alloc&) {
+      std::cerr << "error: lpsim " << name << ": out of memory (run.max_memory_gib bounds what a run may use)\n";
+      return lpsim::kExitFailure;
     } catch (const std::exception& e) {
-      std::cerr << "lpsim " << name << ": internal error: " << e.what() << "\n";
+      std::cerr << "lpsim " << name << ": internal error: " << lpsim::one_line(e.what()) << "\n";
       return lpsim::kExitFailure;
     }
   }

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <memory>
 #include <stdexcept>
+#include <limits>
 #include <string>
 
 #include "array/array_sc_modules.h"
@@ -17,12 +18,36 @@ using sc_core::sc_time;
 using sc_core::SC_NS;
 using sc_core::wait;
 
-sc_time cycles(int64_t n) { return sc_time(static_cast<double>(n), SC_NS); }
-int64_t now_cycles() { return std::llround(sc_core::sc_time_stamp() / sc_time(1, SC_NS)); }
+namespace {
+// SystemC time in resolution units (1 ps by default) per cycle (1 ns): exact integer conversions.
+sc_core::sc_time::value_type units_per_cycle() {
+  static const sc_core::sc_time::value_type u = sc_time(1, SC_NS).value();
+  return u;
+}
+// The largest cycle SystemC's 64-bit time can hold (2^64 ps = 1.8e16 cycles of 1 ns).
+int64_t max_cycles() {
+  return static_cast<int64_t>(std::min<sc_core::sc_time::value_type>(
+      std::numeric_limits<sc_core::sc_time::value_type>::max() / units_per_cycle(),
+      static_cast<sc_core::sc_time::value_type>(std::numeric_limits<int64_t>::max())));
+}
+}  // namespace
+
+[[noreturn]] void time_limit() {
+  throw LimitError("the run's simulated time exceeds SystemC's limit of " + std::to_string(max_cycles()) +
+                   " cycles (64-bit time at 1 ps resolution)");
+}
+
+sc_time cycles(int64_t n) {
+  if (n < 0) n = 0;
+  if (n > max_cycles()) time_limit();
+  return sc_time::from_value(static_cast<sc_core::sc_time::value_type>(n) * units_per_cycle());
+}
+int64_t now_cycles() { return static_cast<int64_t>(sc_core::sc_time_stamp().value() / units_per_cycle()); }
 
 namespace {
 // Waits until absolute cycle c (no-op if already there).
 void wait_until(int64_t c) {
+  if (c > max_cycles()) time_limit();  // SystemC's time would wrap round silently
   const int64_t now = now_cycles();
   if (c > now) wait(cycles(c - now));
 }
@@ -48,8 +73,8 @@ void DramLane::serve() {
     while (queue_.empty()) wait(posted_);
     const DramRequest r = queue_.front();
     queue_.pop_front();
-    wait_until(r.start);
-    if (r.busy > 0) wait(cycles(r.busy));
+    free_at_ = chk::add(std::max(r.start, free_at_), std::max<int64_t>(0, r.busy), "DRAM lane cycle");
+    wait_until(free_at_);
     words_ += static_cast<uint64_t>(r.words);
     if (r.done_count) ++*r.done_count;
     if (r.done) r.done->notify(sc_core::SC_ZERO_TIME);
@@ -60,45 +85,29 @@ DramChannel::DramChannel(sc_core::sc_module_name name)
     : sc_module(name), lane0("ifmap_lane"), lane1("filter_lane"), lane2("ofmap_lane") {}
 
 // -------------------------------------------------------------------------------------------- ReadBuffer
-ReadBuffer::ReadBuffer(sc_core::sc_module_name name, DramLane& lane) : sc_module(name), lane_(lane) {
-  SC_THREAD(prefetcher);
-}
+ReadBuffer::ReadBuffer(sc_core::sc_module_name name, DramLane& lane) : sc_module(name), lane_(lane) {}
 
+// The active half is filled so that it is complete at cycle -1 of the layer.
 void ReadBuffer::start_layer(const detail::ReadPlan& plan, int64_t origin) {
   plan_ = plan;
   origin_ = origin;
-  arrived_ = 0;
-  completions_ = 0;
-  fill_done_ = false;
-  start_.notify(sc_core::SC_ZERO_TIME);
+  posted_ = completions_ = posted_requests_ = 0;
+  lane_.post({origin_ - 1 - plan_.fill_cycles, plan_.fill_cycles, plan_.fill_words, &lane_done_, &completions_});
+  ++posted_requests_;
 }
 
+// Prefetches posted_+1..k go out as one back-to-back burst starting when prefetch posted_ arrived (SCALE-Sim
+// chains every prefetch to the previous one, whoever needs it), so prefetch k arrives at -1 + k * prefetch_cycles.
 void ReadBuffer::wait_for(int64_t k) {
-  while (arrived_ < k) wait(arrived_ev_);
-}
-
-// The active half is filled so that it is complete at cycle -1 of the layer; every further prefetch is
-// issued when the previous one has arrived (SCALE-Sim chains prefetches back to back), so prefetch k
-// arrives at cycle -1 + k * prefetch_cycles.
-void ReadBuffer::prefetcher() {
-  for (;;) {
-    wait(start_);
-    int64_t expect = completions_ + 1;
-    lane_.post({origin_ - 1 - plan_.fill_cycles, plan_.fill_cycles, plan_.fill_words, &lane_done_, &completions_});
-    while (completions_ < expect) wait(lane_done_);
-    fill_done_ = true;
-    // Prefetches nobody waits for in between are sent as one burst of back-to-back prefetches.
-    int64_t k = 0;
-    for (int64_t target : plan_.needed) {
-      if (target <= k) continue;
-      expect = completions_ + 1;
-      lane_.post({now_cycles(), (target - k) * plan_.prefetch_cycles, (target - k) * plan_.prefetch_words, &lane_done_,
-                  &completions_});
-      while (completions_ < expect) wait(lane_done_);
-      arrived_ = k = target;
-      arrived_ev_.notify(sc_core::SC_ZERO_TIME);
-    }
+  if (k > posted_) {
+    const int64_t n = k - posted_;
+    lane_.post({chk::add(origin_ - 1, chk::mul(posted_, plan_.prefetch_cycles, "prefetch cycle"), "prefetch cycle"),
+                chk::mul(n, plan_.prefetch_cycles, "prefetch cycles"), chk::mul(n, plan_.prefetch_words, "words"),
+                &lane_done_, &completions_});
+    ++posted_requests_;
+    posted_ = k;
   }
+  while (completions_ < posted_requests_) wait(lane_done_);
 }
 
 // ------------------------------------------------------------------------------------------- WriteBuffer
@@ -147,7 +156,11 @@ ArrayController::ArrayController(sc_core::sc_module_name name, const ArrayParams
 void ArrayController::run() {
   try {
     for (size_t l = 0; l < layers_.size(); ++l) {
-      results.push_back(run_layer(layers_[l]));
+      try {
+        results.push_back(run_layer(layers_[l]));
+      } catch (const LimitError& e) {
+        throw LayerLimitError(l, e.what());
+      }
       if (progress_) progress_(l + 1, layers_.size());
     }
   } catch (...) {
@@ -172,31 +185,46 @@ LayerTiming ArrayController::run_layer(const LayerShape& layer) {
   wr_.start_layer(origin);
   wait_until(origin);
 
-  const int64_t L = run.geometry().L;
+  // The controller walks the lines in batches of up to kBatch memory events (quiet stretches, whole folds
+  // included, cost nothing): the batch's drains go to the OFMAP buffer, each read buffer gets one burst up to
+  // the prefetches the batch's lines needed, and the controller waits on every drain a full buffer waited for,
+  // then until the batch's last line has completed. The modules time their transfers themselves (DRAM lanes,
+  // prefetches chained to each other, drains); any disagreement with the engine shows at the batch end.
+  constexpr int kBatch = 256;
+  std::vector<detail::Drain> drains;
+  std::vector<int64_t> full;  // ends of the drains lines waited for (OFMAP buffer full)
   while (run.next_line() < run.lines()) {
-    const int64_t fold_end = (run.next_line() / L + 1) * L;
-    const int64_t left = fold_end - run.next_line();
-    const int64_t quiet = run.quiet_lines(left);
-    if (quiet > 0) {  // lines without memory events: one cycle each
-      wait(cycles(quiet));
-      run.skip(quiet);
+    drains.clear();
+    full.clear();
+    for (int events = 0; events < kBatch && run.next_line() < run.lines();) {
+      const int64_t quiet = run.quiet_lines(run.lines() - run.next_line());
+      if (quiet > 0) {
+        run.skip(quiet);
+        continue;
+      }
+      const detail::LineStep& st = run.step();
+      ++events;
+      drains.insert(drains.end(), st.drains.begin(), st.drains.end());
+      if (st.ofmap_done > st.issue) full.push_back(st.ofmap_done);
     }
-    if (quiet == left) continue;  // fold done
-    check(now_cycles() == origin + run.next_issue(), "line issue time");
-    const detail::LineStep& st = run.step();
-    wr_.post(st.drains);
-    if (st.ofmap_done > st.issue) wr_.wait_drained(st.ofmap_done);  // OFMAP buffer full: wait for the drain
+    // SystemC's 64-bit time must hold every transfer of the batch (else it would wrap round in a lane)
+    int64_t latest = run.next_issue();
+    for (const detail::Drain& d : drains) latest = std::max(latest, d.end);
+    if (chk::add(origin, latest, "cycle") > max_cycles()) time_limit();
+    wr_.post(drains);
+    for (int64_t end : full) wr_.wait_drained(end);
     for (int op = 0; op < 2; ++op)
-      if (st.need[op] > 0) rd_[op]->wait_for(st.need[op]);  // operand not in the active half yet
-    wait_until(origin + st.issue + 1);
-    wait_until(origin + st.ofmap_done + 1);
-    check(now_cycles() == origin + st.next_issue, "stall at line " + std::to_string(st.line));
+      if (run.needed(op) > 0) rd_[op]->wait_for(run.needed(op));
+    wait_until(origin + run.next_issue());
+    check(now_cycles() == origin + run.next_issue(), "line " + std::to_string(run.next_line()) + " issue time");
   }
   // SCALE-Sim's stall count: cycles beyond one per demand line up to the last line's completion.
   const int64_t measured_stall = now_cycles() - origin - run.lines();
   std::vector<detail::Drain> final_drains;
   LayerTiming t = run.finish(&final_drains);
   check(measured_stall == static_cast<int64_t>(t.stall_cycles), "layer stall cycles");
+  for (const detail::Drain& d : final_drains)
+    if (chk::add(origin, d.end, "cycle") > max_cycles()) time_limit();
   wr_.post(final_drains);  // write-back after the last line (not part of the layer's cycles)
   wr_.wait_all();
   for (int op = 0; op < 2; ++op) {

@@ -28,8 +28,10 @@ namespace lpsim::model::sc {
 sc_core::sc_time cycles(int64_t n);
 int64_t now_cycles();
 
-// A transfer on one DRAM lane: starts at `start` (absolute cycle, or as soon as the lane is free),
-// occupies the lane for `busy` cycles, then bumps *done_count and notifies *done.
+// A transfer on one DRAM lane: starts at `start` (absolute cycle) or when the lane's previous transfer ends,
+// whichever is later, occupies the lane for `busy` cycles, then bumps *done_count and notifies *done. A
+// transfer posted after its start (a prefetch chained to the previous one, asked for only when a line needs
+// it) is timed from its start all the same: it completes at once if that time has passed.
 struct DramRequest {
   int64_t start = 0, busy = 0, words = 0;
   sc_core::sc_event* done = nullptr;
@@ -47,6 +49,7 @@ SC_MODULE(DramLane) {
   std::deque<DramRequest> queue_;
   sc_core::sc_event posted_;
   uint64_t words_ = 0;
+  int64_t free_at_ = 0;  // cycle the last transfer ended
 };
 
 SC_MODULE(DramChannel) {
@@ -55,24 +58,23 @@ SC_MODULE(DramChannel) {
   DramLane& lane(int op) { return op == 0 ? lane0 : op == 1 ? lane1 : lane2; }
 };
 
-// Double-buffered IFMAP or FILTER SRAM: fills its active half before the layer's first cycle, then keeps
-// prefetching the next half of its stream, each prefetch issued when the previous one has arrived.
+// Double-buffered IFMAP or FILTER SRAM: fills its active half before the layer's first cycle, then prefetches
+// the next half of its stream, each prefetch chained to the end of the previous one (SCALE-Sim), so prefetch k
+// arrives at cycle -1 + k * prefetch_cycles of the layer. The bursts are sent to the DRAM lane when a line
+// first needs one of their prefetches.
 SC_MODULE(ReadBuffer) {
-  SC_HAS_PROCESS(ReadBuffer);
   ReadBuffer(sc_core::sc_module_name name, DramLane& lane);
-  // Starts a layer whose cycle 0 is `origin` (absolute cycle).
+  // Starts a layer whose cycle 0 is `origin` (absolute cycle): sends the fill of the active half.
   void start_layer(const detail::ReadPlan& plan, int64_t origin);
   // Blocks the calling thread until prefetch k of the current layer has arrived.
   void wait_for(int64_t k);
-  bool idle() const { return arrived_ >= plan_.prefetches && fill_done_; }
+  bool idle() const { return completions_ == posted_requests_; }
 
  private:
-  void prefetcher();
   DramLane& lane_;
   detail::ReadPlan plan_;
-  int64_t origin_ = 0, arrived_ = 0, completions_ = 0;
-  bool fill_done_ = true;
-  sc_core::sc_event start_, lane_done_, arrived_ev_;
+  int64_t origin_ = 0, posted_ = 0, completions_ = 0, posted_requests_ = 0;
+  sc_core::sc_event lane_done_;
 };
 
 // OFMAP SRAM double buffer: the controller hands it the drains its writes trigger; a write that found the

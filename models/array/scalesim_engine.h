@@ -16,4 +16,12 @@ LayerTiming estimate_layer(const ArrayParams& array, const MemoryParams& mem, co
 
 LayerTiming replay_layer(const ArrayParams& array, const MemoryParams& mem, const LayerShape& layer);
 
+// The stall-free part of estimate_layer() in O(1): folds, compute cycles, utilisation, SRAM counts, MACs.
+// Throws LimitError (base/checked.h) when one of the layer's figures exceeds 64 bits; the run's pre-flight
+// calls it for every layer before anything is simulated.
+LayerTiming compute_timing(const ArrayParams& array, const LayerShape& layer);
+
+// Bytes estimate_layer() / run_timing() hold while timing this layer (a double: compared with a budget).
+double timing_memory_bytes(const ArrayParams& array, const MemoryParams& mem, const LayerShape& layer);
+
 }  // namespace lpsim::model

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "base/checked.h"
+
 namespace lpsim::model::detail {
 
 Geometry make_geometry(const ArrayParams& a, const LayerShape& s) {
@@ -9,9 +11,10 @@ Geometry make_geometry(const ArrayParams& a, const LayerShape& s) {
   g.df = a.dataflow;
   g.R = a.rows;
   g.C = a.cols;
-  g.M = s.M();
+  // Every product below is checked: a layer whose figures leave 64 bits is a LimitError, never a wrong number.
+  g.M = chk::mul(s.ofmap_h, s.ofmap_w, "layer M (output pixels)");
   g.N = s.N();
-  g.K = s.K();
+  g.K = chk::mul(chk::mul(s.filter_h, s.filter_w, "layer K"), s.channels, "layer K");
   g.H = s.ifmap_h;
   g.Wd = s.ifmap_w;
   g.Fh = s.filter_h;
@@ -30,10 +33,12 @@ Geometry make_geometry(const ArrayParams& a, const LayerShape& s) {
   }
   g.row_folds = ceil_div(g.Sr, g.R);
   g.col_folds = ceil_div(g.Sc, g.C);
-  g.folds = g.row_folds * g.col_folds;
+  g.folds = chk::mul(g.row_folds, g.col_folds, "array folds");
   // Demand lines per fold: os T + (R-1) skew + (C-1) drain; ws/is additionally R lines to load the
   // stationary tile (systolic_compute_*.py demand matrices).
-  g.L = g.df == Dataflow::kOS ? g.T + g.R + g.C - 2 : 2 * g.R + g.C + g.T - 2;
+  const int64_t edges = g.df == Dataflow::kOS ? g.R + g.C - 2 : 2 * g.R + g.C - 2;  // R, C <= 2^16
+  g.L = chk::add(g.T, edges, "cycles per fold");
+  chk::mul(g.folds, g.L, "compute cycles (folds x cycles per fold)");
   return g;
 }
 
@@ -108,14 +113,18 @@ BufferSizing buffer_sizing(const MemoryParams& mem, int op) {
   return b;
 }
 
-LayerTiming compute_part(const Geometry& g, const LayerShape& s) {
+LayerTiming compute_part(const Geometry& g, const LayerShape& /*s*/) {
   LayerTiming t;
+  const int64_t MK = chk::mul(g.M, g.K, "ifmap words (M x K)"), KN = chk::mul(g.K, g.N, "filter words (K x N)"),
+                MN = chk::mul(g.M, g.N, "ofmap words (M x N)");
+  const int64_t rf = g.row_folds, cf = g.col_folds;
+  auto u = [](int64_t v) { return static_cast<uint64_t>(v); };
   t.row_folds = g.row_folds;
   t.col_folds = g.col_folds;
   t.folds = g.folds;
-  t.compute_cycles = static_cast<uint64_t>(g.folds * g.L - 1);
+  t.compute_cycles = static_cast<uint64_t>(g.folds * g.L - 1);  // product checked in make_geometry
   t.total_cycles = t.compute_cycles;
-  t.macs = s.macs();
+  t.macs = u(chk::mul(MN, g.K, "MACs (M x N x K)"));
   const double pes = static_cast<double>(g.R) * static_cast<double>(g.C);
   const double used = static_cast<double>(g.Sr) * static_cast<double>(g.Sc);  // PE-folds summed over folds
   // SCALE-Sim averages per-fold ratios; their sums have closed forms because only the used PE count varies.
@@ -126,24 +135,22 @@ LayerTiming compute_part(const Geometry& g, const LayerShape& s) {
   t.compute_util = used * static_cast<double>(g.T) / (static_cast<double>(g.folds) * pes * lc);
   t.overall_util = static_cast<double>(t.macs) / (static_cast<double>(t.total_cycles) * pes);
   // SRAM accesses by operand-matrix shape (README table); os OFMAP adds SCALE-Sim's folds*(R+C) artefact.
-  const uint64_t MK = static_cast<uint64_t>(g.M * g.K), KN = static_cast<uint64_t>(g.K * g.N),
-                 MN = static_cast<uint64_t>(g.M * g.N);
-  const uint64_t rf = static_cast<uint64_t>(g.row_folds), cf = static_cast<uint64_t>(g.col_folds);
   switch (g.df) {
     case Dataflow::kOS:
-      t.traffic[kIfmap].sram_reads = cf * MK;
-      t.traffic[kFilter].sram_reads = rf * KN;
-      t.traffic[kOfmap].sram_writes = MN + static_cast<uint64_t>(g.folds * (g.R + g.C));
+      t.traffic[kIfmap].sram_reads = u(chk::mul(cf, MK, "ifmap SRAM reads"));
+      t.traffic[kFilter].sram_reads = u(chk::mul(rf, KN, "filter SRAM reads"));
+      t.traffic[kOfmap].sram_writes =
+          u(chk::add(MN, chk::mul(g.folds, g.R + g.C, "ofmap SRAM writes"), "ofmap SRAM writes"));
       break;
     case Dataflow::kWS:
-      t.traffic[kIfmap].sram_reads = cf * MK;
-      t.traffic[kFilter].sram_reads = KN;
-      t.traffic[kOfmap].sram_writes = rf * MN;
+      t.traffic[kIfmap].sram_reads = u(chk::mul(cf, MK, "ifmap SRAM reads"));
+      t.traffic[kFilter].sram_reads = u(KN);
+      t.traffic[kOfmap].sram_writes = u(chk::mul(rf, MN, "ofmap SRAM writes"));
       break;
     case Dataflow::kIS:
-      t.traffic[kIfmap].sram_reads = MK;
-      t.traffic[kFilter].sram_reads = cf * KN;
-      t.traffic[kOfmap].sram_writes = rf * MN;
+      t.traffic[kIfmap].sram_reads = u(MK);
+      t.traffic[kFilter].sram_reads = u(chk::mul(cf, KN, "filter SRAM reads"));
+      t.traffic[kOfmap].sram_writes = u(chk::mul(rf, MN, "ofmap SRAM writes"));
       break;
   }
   return t;

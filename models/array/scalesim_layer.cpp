@@ -14,37 +14,74 @@
 #include "array/scalesim_layer.h"
 
 #include <algorithm>
+
+#include "base/checked.h"
 #include <deque>
+#include <map>
+#include <unordered_map>
 #include <memory>
 #include <stdexcept>
 #include <utility>
 #include <vector>
 
 namespace lpsim::model::detail {
+
+int64_t& stream_table_limit() {
+  static int64_t limit = int64_t{1} << 20;
+  return limit;
+}
+
 namespace {
 
 
 // Stream positions: pos(cell) = number of valid cells before `cell` in stream order (defined for invalid
-// cells too). Prefix counts per diagonal (or per row) are O(stream rows); counts inside a diagonal/row are
-// closed forms unless conv windows run past the input (ceil output size), where they are counted cell by cell.
+// cells too). The count of valid cells on all diagonals (rows) before a given one has a closed form, so the
+// index holds no table and costs the same for a stream of 10^3 or 10^12 words:
+//   all cells of the nb*Tlen x W grid with r + c < x   (sums of min/max ramps)
+//   - padding columns of the last, partial block       (the same form on a sub-rectangle)
+//   - conv window elements past the input (ceil output sizes, IFMAP only): with SCALE-Sim's ceil rule only the
+//     last output row and the last output column reach past the input, so an invalid cell is "last output row
+//     and kernel row >= crl" or "last output column and kernel column >= ccl"; both are ranges or periodic sets
+//     whose counts over prefixes are closed forms (inclusion-exclusion for cells in both).
+// Counts inside one diagonal/row are closed forms too, except on irregular (conv-overhang) streams, where the
+// W cells of one diagonal are checked one by one.
 class StreamIndex {
  public:
   StreamIndex(const Geometry& g, const StreamDef& sd) : g_(g), sd_(sd) {
-    rows_ = sd.nb * sd.Tlen;
+    rows_ = chk::mul(sd.nb, sd.Tlen, "operand stream rows");
     wlast_ = sd.s_lim - (sd.nb - 1) * sd.W;
+    r0_ = (sd.nb - 1) * sd.Tlen;
+    n_ = sd.diagonal ? rows_ + sd.W - 1 : rows_;
     irregular_ = sd.op == kIfmap && ((g.Eh - 1) * g.Sh + g.Fh > g.H || (g.Ew - 1) * g.Sw + g.Fw > g.Wd);
-    const int64_t n = sd.diagonal ? rows_ + sd.W - 1 : rows_;
-    pre_.assign(static_cast<size_t>(n + 1), 0);
-    for (int64_t x = 0; x < n; ++x)
-      pre_[static_cast<size_t>(x + 1)] = pre_[static_cast<size_t>(x)] + (sd.diagonal ? count_diag(x, sd.W) : count_row(x, sd.W));
+    if (irregular_) {
+      // The closed form relies on SCALE-Sim's ceil output size: no output row/column before the last one may
+      // reach past the input.
+      if ((g.Eh >= 2 && (g.Eh - 2) * g.Sh + g.Fh > g.H) || (g.Ew >= 2 && (g.Ew - 2) * g.Sw + g.Fw > g.Wd))
+        throw std::invalid_argument("array timing: the output is larger than the input allows (more than the last "
+                                    "output row/column reaches past the input)");
+      // kernel rows >= crl are past the input in the last output row, kernel columns >= ccl in the last output
+      // column (0: the last window starts past the input, every kernel row/column is outside)
+      const int64_t crl = std::max<int64_t>(0, g.H - (g.Eh - 1) * g.Sh);
+      const int64_t ccl = std::max<int64_t>(0, g.Wd - (g.Ew - 1) * g.Sw);
+      kP0_ = crl < g.Fh ? crl * g.Fw * g.Ch : g.K;
+      qlo_ = ccl < g.Fw ? ccl * g.Ch : g.Fw * g.Ch;
+      mA_ = (g.Eh - 1) * g.Ew;
+      if (n_ <= stream_table_limit()) {  // small streams: a prefix table is faster than the closed form
+        pre_.assign(static_cast<size_t>(n_ + 1), 0);
+        for (int64_t x = 0; x < n_; ++x)
+          pre_[static_cast<size_t>(x + 1)] =
+              pre_[static_cast<size_t>(x)] + (sd.diagonal ? count_diag(x, sd.W) : count_row(x, sd.W));
+      }
+    }
+    total_ = before(n_);
   }
-  int64_t total() const { return pre_.back(); }
+  int64_t total() const { return total_; }
   bool valid(int64_t b, int64_t u, int64_t j) const { return cell_addr(g_, sd_, b, u, j) >= 0; }
   // Position of cell (b, u, j) in the stream.
   int64_t pos(int64_t b, int64_t u, int64_t j) const {
     const int64_t r = b * sd_.Tlen + u;
-    if (sd_.diagonal) return pre_[static_cast<size_t>(r + j)] + count_diag(r + j, j);
-    return pre_[static_cast<size_t>(r)] + count_row(r, j);
+    if (sd_.diagonal) return before(r + j) + count_diag(r + j, j);
+    return before(r) + count_row(r, j);
   }
   // Diagonal d: valid cells with column < j (columns start at jlo = max(0, d - rows + 1)).
   int64_t count_diag(int64_t d, int64_t j) const {
@@ -60,7 +97,7 @@ class StreamIndex {
       return n;
     }
     // padding: columns >= wlast of the last block (rows >= (nb-1)*Tlen, i.e. c <= d - (nb-1)*Tlen)
-    const int64_t plo = std::max(jlo, wlast_), phi = std::min(jend - 1, d - (sd_.nb - 1) * sd_.Tlen);
+    const int64_t plo = std::max(jlo, wlast_), phi = std::min(jend - 1, d - r0_);
     return (jend - jlo) - std::max<int64_t>(0, phi - plo + 1);
   }
   int64_t count_row(int64_t r, int64_t j) const {
@@ -75,53 +112,254 @@ class StreamIndex {
   const StreamDef& def() const { return sd_; }
 
  private:
+  __extension__ typedef __int128 i128;  // exact products of two 64-bit counts
+  // sum over c in [0, w) of max(y - c, 0)
+  static i128 ramp(i128 y, i128 w) {
+    if (y <= 0) return 0;
+    if (y >= w) return w * y - w * (w - 1) / 2;
+    return y * (y + 1) / 2;
+  }
+  // cells (r, c) of an h x w rectangle with r + c < y
+  static i128 tri(i128 y, i128 w, i128 h) { return ramp(y, w) - ramp(y - h, w); }
+
+  // Valid cells on diagonals (rows) before x.
+  int64_t before(int64_t x) const {
+    if (!pre_.empty()) return pre_[static_cast<size_t>(std::clamp<int64_t>(x, 0, n_))];
+    i128 v;
+    if (sd_.diagonal) {
+      v = tri(x, sd_.W, rows_);
+      if (wlast_ < sd_.W) v -= tri(static_cast<i128>(x) - r0_ - wlast_, sd_.W - wlast_, sd_.Tlen);
+    } else {
+      const int64_t xr = std::clamp<int64_t>(x, 0, rows_);
+      v = static_cast<i128>(xr) * sd_.W - static_cast<i128>(std::max<int64_t>(0, xr - r0_)) * (sd_.W - wlast_);
+    }
+    if (irregular_) v -= sd_.diagonal ? invalid_diag(x) : invalid_row(x);
+    return static_cast<int64_t>(v);
+  }
+
+  // ---- conv-overhang cells (irregular IFMAP streams): counts of invalid (m, k) pairs ----
+  // k side: P(k) = kernel row past the input in the last output row (k >= kP0, a suffix of [0, K));
+  //         Q(k) = kernel column past the input in the last output column ((k / Ch) mod Fw >= ccl).
+  // m side: A(m) = last output row (m >= mA); B(m) = last output column (m mod Ew == Ew - 1).
+  // invalid(m, k) = A(m) P(k) or B(m) Q(k).
+  int64_t cnt_p(int64_t t) const { return std::max<int64_t>(0, std::clamp<int64_t>(t, 0, g_.K) - kP0_); }
+  int64_t cnt_q(int64_t t) const {
+    const int64_t per = g_.Fw * g_.Ch, tt = std::clamp<int64_t>(t, 0, g_.K);
+    return tt / per * (per - qlo_) + std::max<int64_t>(0, tt % per - qlo_);
+  }
+  int64_t cnt_pq(int64_t t) const { return cnt_q(std::max(t, kP0_)) - cnt_q(kP0_); }
+  int64_t cnt_a(int64_t m) const { return std::max<int64_t>(0, std::clamp<int64_t>(m, 0, g_.M) - mA_); }
+  int64_t cnt_b(int64_t m) const { return std::clamp<int64_t>(m, 0, g_.M) / g_.Ew; }
+  int64_t cnt_ab(int64_t m) const { return cnt_b(std::max(std::clamp<int64_t>(m, 0, g_.M), mA_)) - cnt_b(mA_); }
+  // Invalid cells with spatial index < s and temporal index < t.
+  i128 invalid_pairs(int64_t s, int64_t t) const {
+    if (s <= 0 || t <= 0) return 0;
+    if (sd_.spatial_is_m)
+      return static_cast<i128>(cnt_a(s)) * cnt_p(t) + static_cast<i128>(cnt_b(s)) * cnt_q(t) -
+             static_cast<i128>(cnt_ab(s)) * cnt_pq(t);
+    return static_cast<i128>(cnt_p(s)) * cnt_a(t) + static_cast<i128>(cnt_q(s)) * cnt_b(t) -
+           static_cast<i128>(cnt_pq(s)) * cnt_ab(t);
+  }
+  // Invalid cells of spatial index s with temporal index < t.
+  i128 invalid_one(int64_t s, int64_t t) const { return invalid_pairs(s + 1, t) - invalid_pairs(s, t); }
+  // Invalid cells on diagonals < x: blocks whose every cell lies before x count whole (one closed form), the
+  // few blocks the boundary cuts count column by column.
+  i128 invalid_diag(int64_t x) const {
+    const int64_t T = sd_.Tlen, W = sd_.W;
+    const int64_t full = x - W + 1 - T >= 0 ? std::min(sd_.nb, (x - W + 1 - T) / T + 1) : 0;
+    i128 v = invalid_pairs(std::min(full * W, sd_.s_lim), T);
+    for (int64_t b = full; b < sd_.nb && b * T < x; ++b) {
+      for (int64_t j = 0; j < W && b * W + j < sd_.s_lim; ++j) {
+        const int64_t t = std::min(T, x - b * T - j);
+        if (t <= 0) break;
+        v += invalid_one(b * W + j, t);
+      }
+    }
+    return v;
+  }
+  i128 invalid_row(int64_t x) const {
+    const int64_t T = sd_.Tlen, W = sd_.W, xr = std::clamp<int64_t>(x, 0, rows_);
+    const int64_t b = xr / T, u = xr % T;
+    const int64_t s0 = std::min(b * W, sd_.s_lim), s1 = std::min((b + 1) * W, sd_.s_lim);
+    return invalid_pairs(s0, T) + invalid_pairs(s1, u) - invalid_pairs(s0, u);
+  }
+
   const Geometry& g_;
   StreamDef sd_;
-  int64_t rows_ = 0, wlast_ = 0;
+  int64_t rows_ = 0, wlast_ = 0, r0_ = 0, n_ = 0, total_ = 0;
   bool irregular_ = false;
-  std::vector<int64_t> pre_;
+  int64_t kP0_ = 0, qlo_ = 0, mA_ = 0;
+  std::vector<int64_t> pre_;  // irregular streams within table_limit(): valid cells before each diagonal/row
 };
 
 struct Trigger {
   int64_t line;   // global demand line index
   int64_t count;  // prefetches issued so far (after this line's misses)
+  bool binds = true;  // the line may have to wait for prefetch `count` (else it has surely arrived)
 };
 
-// Replays the read buffer's window over the demand at prefetch granularity.
+// One fold's reads, relative to the fold: triggers as (line offset in the fold, prefetches issued since the
+// fold began), and the window start afterwards relative to the fold's base set (see ReadSide::fold_key).
+struct FoldRead {
+  std::vector<std::pair<int64_t, int64_t>> trig;
+  int64_t dj = 0;         // prefetches issued by the fold
+  int64_t rel_after = 0;  // window start after the fold minus the fold's base set, mod ns
+};
+
+// Replays the read buffer's window over the demand at prefetch granularity, one fold at a time (the read side
+// depends on addresses only, never on time, so it can be evaluated fold by fold as the time walk reaches it).
+// Folds whose demand is a translated copy of another's (same shape, same offset of the window and of the set
+// boundaries relative to the fold's first word) read identically: their result is memoised.
 class ReadSide {
  public:
   ReadSide(const Geometry& g, const StreamDef& sd, const BufferSizing& bs) : g_(g), sd_(sd), bs_(bs) {
-    V_ = valid_cells(g, sd);
+    index_ = std::make_unique<StreamIndex>(g, sd);
+    V_ = index_->total();
     E_ = bs.set_words;
     ns_ = V_ / E_ + 1;
     A_ = std::min(ceil_div(bs.active, E_), ns_);
     P_ = std::min(ceil_div(bs.other, E_), ns_ - A_);
     // Duplicate addresses exist only for conv IFMAPs whose windows overlap.
     dups_ = sd.op == kIfmap && ((g.Fh > g.Sh && g.Eh > 1) || (g.Fw > g.Sw && g.Ew > 1));
-    const int64_t cells = sd.nb * sd.Tlen * sd.W;
+    const int64_t cells = chk::mul(chk::mul(sd.nb, sd.Tlen, "operand stream"), sd.W, "operand stream");
     const int64_t fetch_rows = ceil_div(cells, bs.line);
     init_words_ = std::min(ceil_div(bs.active, bs.line), fetch_rows) * bs.line;
     pf_lines_ = ceil_div(bs.other, bs.line);
+    pf_cycles_ = chk::add(bs_.cycles(pf_lines_), bs_.latency, "cycles of one prefetch");
+    irregular_ = sd.op == kIfmap && ((g.Eh - 1) * g.Sh + g.Fh > g.H || (g.Ew - 1) * g.Sw + g.Fw > g.Wd);
   }
 
-  void run() {
-    if (ns_ <= A_) return;  // the whole stream sits in the active half: every access hits
-    index_ = std::make_unique<StreamIndex>(g_, sd_);
-    if (index_->total() != V_) throw std::logic_error("scalesim engine: stream size mismatch");
-    for (int64_t fc = 0; fc < g_.col_folds; ++fc)
-      for (int64_t fr = 0; fr < g_.row_folds; ++fr) {
-        line0_ = (fc * g_.row_folds + fr) * g_.L;
-        if (sd_.diagonal) diag_fold(fc, fr);
-        else tile_fold(fc, fr);
-      }
-  }
-  const std::vector<Trigger>& triggers() const { return trig_; }
+  bool fits() const { return ns_ <= A_; }  // the whole stream sits in the active half: every access hits
   int64_t prefetches() const { return j_; }
   int64_t fill_lines() const { return init_words_ / bs_.line; }
   int64_t prefetch_words() const { return pf_lines_ * bs_.line; }
-  uint64_t dram_words() const { return static_cast<uint64_t>(init_words_ + j_ * pf_lines_ * bs_.line); }
+  uint64_t dram_words() const {
+    return static_cast<uint64_t>(chk::add(init_words_, chk::mul(j_, prefetch_words(), "DRAM read words"),
+                                          "DRAM read words"));
+  }
+  int64_t prefetch_cycles() const { return pf_cycles_; }
   // Cycle at which prefetch number k has arrived (the initial fill arrives at -1).
-  int64_t ready(int64_t k) const { return -1 + k * (bs_.cycles(pf_lines_) + bs_.latency); }
+  int64_t ready(int64_t k) const { return chk::add(-1, chk::mul(k, pf_cycles_, "prefetch arrival cycle"), "cycle"); }
+
+
+  // The key of fold (fc, fr)'s read behaviour given the current window: equal keys read identically (same
+  // relative triggers and window movement). False when the fold is not a translated copy of others: the first
+  // and last blocks of a stream, conv streams with duplicate or overhanging windows, folds near the stream's
+  // wrap-around point. Appends the key's words to `key`; *base_set is the fold's base set.
+  bool fold_key(int64_t fc, int64_t fr, std::vector<int64_t>* key, int64_t* base_set) const {
+    const int64_t b = sd_.block_is_fr ? fr : fc;
+    if (fits()) {
+      key->push_back(-1);
+      *base_set = 0;
+      return true;
+    }
+    if (sd_.diagonal && !sd_.block_is_fr) {
+      // the same block in every fold of a column fold: identical demand, only the window matters
+      key->push_back(-2);
+      key->push_back(b);
+      key->push_back(start_);
+      *base_set = 0;
+      return true;
+    }
+    if (dups_ || irregular_) return false;
+    int64_t base = 0, words = 0;
+    if (sd_.diagonal) {
+      // block b's positions depend on its neighbours' shapes (diagonals interleave adjacent blocks)
+      // (diagonal d holds rows d-W+1..d, so blocks within ceil(W/Tlen) of b must be whole blocks too)
+      const bool last_full = index_->def().s_lim == sd_.nb * sd_.W;
+      const int64_t reach = (sd_.W - 1) / sd_.Tlen + 1;
+      if (b < reach || b + reach > sd_.nb - (last_full ? 1 : 2)) return false;
+      base = index_->pos(b, 0, 0);
+      words = (sd_.Tlen + 2 * sd_.W) * sd_.W;
+    } else {
+      const int64_t sub = sd_.block_is_fr ? fc : fr;
+      const bool full_block = b < sd_.nb - 1 || index_->def().s_lim == sd_.nb * sd_.W;
+      if (!full_block || (sub + 1) * g_.R > sd_.Tlen) return false;
+      base = index_->pos(b, sub * g_.R, 0);
+      words = g_.R * sd_.W;
+    }
+    const int64_t bs = base / E_, span = words / E_ + 2, margin = A_ + P_ + 2;
+    if (bs < margin || bs + span + margin >= ns_ - 1) return false;  // near the wrap-around point
+    key->push_back(sd_.diagonal ? -3 : -4);
+    key->push_back(base % E_);                        // set boundaries relative to the fold's first word
+    key->push_back(((start_ - bs) % ns_ + ns_) % ns_);  // window relative to the fold
+    *base_set = bs;
+    return true;
+  }
+
+  // The first fold in [f_lo, f_hi) (global fold indices, column folds outer) that may miss in the current window
+  // (f_hi if none): folds before it read every word from the window, issue no prefetch and leave the window
+  // where it is, so the time walk skips them whole. A fold's demand is a contiguous stretch of its operand
+  // stream (diagonal order: increasing positions; a stationary tile: one row range), and later folds' stretches
+  // lie further on (or are the same block again) while the block index follows the column fold; so "the stretch
+  // ends before the window piece does" is monotone in the fold: bisection. A stream whose block follows the row
+  // fold starts over at the next column fold, so the search stops there. Conservative where positions do not
+  // behave so simply (duplicate or overhanging conv windows): the next fold.
+  int64_t first_miss_fold(int64_t f_lo, int64_t f_hi) const {
+    if (f_lo >= f_hi || fits()) return f_hi;
+    if (dups_ || irregular_) return f_lo;
+    const int64_t rf = g_.row_folds;
+    if (sd_.block_is_fr) f_hi = std::min(f_hi, (f_lo / rf + 1) * rf);
+    auto stretch = [&](int64_t f, int64_t* first, int64_t* end) {  // [first, end) positions of fold f's demand
+      const int64_t fc = f / rf, fr = f % rf;
+      const int64_t b = sd_.block_is_fr ? fr : fc, sub = sd_.block_is_fr ? fc : fr;
+      if (sd_.diagonal) {
+        *first = index_->pos(b, 0, 0);
+        *end = index_->pos(b, sd_.Tlen - 1, sd_.W - 1) + 1;  // last cell of the block in stream order
+      } else {
+        const int64_t u_lo = sub * g_.R, u_hi = std::min(sd_.Tlen, u_lo + g_.R);
+        *first = index_->pos(b, u_lo, 0);
+        *end = index_->pos(b, u_hi - 1, sd_.W);
+      }
+    };
+    int64_t first = 0, end = 0;
+    stretch(f_lo, &first, &end);
+    if (end <= first || !in_window(first)) return f_lo;
+    const int64_t X = piece_end(first);
+    if (end > X) return f_lo;
+    int64_t lo = f_lo + 1, hi = f_hi;  // first fold whose stretch passes X
+    while (lo < hi) {
+      const int64_t mid = lo + (hi - lo) / 2;
+      stretch(mid, &first, &end);
+      if (end > X || end <= first) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  // Reads fold (fc, fr), whose first line is line0: appends its triggers (absolute line, prefetch count).
+  void fold(int64_t fc, int64_t fr, int64_t line0, std::vector<Trigger>* out) {
+    if (fits()) return;
+    key_.clear();
+    int64_t base_set = 0;
+    const bool keyed = fold_key(fc, fr, &key_, &base_set);
+    if (keyed) {
+      auto it = memo_.find(key_);
+      if (it != memo_.end()) {
+        const FoldRead& r = it->second;
+        for (const auto& [t, dj] : r.trig) out->push_back({line0 + t, j_ + dj});
+        j_ = chk::add(j_, r.dj, "prefetch count");
+        start_ = ((base_set + r.rel_after) % ns_ + ns_) % ns_;
+        return;
+      }
+    }
+    const size_t first = out->size();
+    const int64_t j0 = j_;
+    out_ = out;
+    out_first_ = first;
+    line0_ = line0;
+    if (sd_.diagonal) diag_fold(fc, fr);
+    else tile_fold(fc, fr);
+    out_ = nullptr;
+    if (!keyed) return;
+    if (memo_words_ > kMemoLimit) memo_.clear(), memo_words_ = 0;  // bounded memory: start over
+    FoldRead r;
+    for (size_t i = first; i < out->size(); ++i) r.trig.emplace_back((*out)[i].line - line0, (*out)[i].count - j0);
+    r.dj = j_ - j0;
+    r.rel_after = ((start_ - base_set) % ns_ + ns_) % ns_;
+    memo_words_ += r.trig.size() + 4;
+    memo_.emplace(key_, std::move(r));
+  }
 
  private:
   bool in_window(int64_t p) const { return ((p / E_ - start_) % ns_ + ns_) % ns_ < A_; }
@@ -133,47 +371,61 @@ class ReadSide {
     else end_set = s >= start_ ? ns_ : start_ + A_ - ns_;
     return std::min(end_set * E_, V_);
   }
-  // Does some occurrence of the address of cell (b, u, j) lie in the window?
-  bool hits(int64_t b, int64_t u, int64_t j, int64_t p) {
-    if (in_window(p)) return true;
-    if (!dups_) return false;
+  // Calls f(position) for the other stream cells holding the same input word as cell (b, u, j) (overlapping conv
+  // windows: window element (cr, cc) of the output pixel whose window covers the same input pixel), the shift
+  // that matched last time first (neighbouring accesses usually match through the same one); stops when f
+  // returns true and then returns true.
+  template <class F>
+  bool for_each_duplicate(int64_t b, int64_t u, int64_t j, F&& f) {
     const int64_t s = b * sd_.W + j;
     const int64_t m = sd_.spatial_is_m ? s : u, k = sd_.spatial_is_m ? u : s;
     const int64_t oy = m / g_.Ew, ox = m % g_.Ew;
     const int64_t crow = k / (g_.Fw * g_.Ch), ccol = (k / g_.Ch) % g_.Fw, ch = k % g_.Ch;
     const int64_t y = oy * g_.Sh + crow, x = ox * g_.Sw + ccol;
-    // Other matrix cells holding the same input word: window element (cr, cc) of the output pixel whose
-    // window covers (y, x). Neighbouring accesses usually hit through the same shift: try it first.
-    auto try_shift = [&](int64_t cr, int64_t cc) {
+    auto visit = [&](int64_t cr, int64_t cc) {
       const int64_t yy = y - cr, xx = x - cc;
-      if (cr < 0 || cr >= g_.Fh || cc < 0 || cc >= g_.Fw) return false;
+      if (cr < 0 || cr >= g_.Fh || cc < 0 || cc >= g_.Fw || (cr == crow && cc == ccol)) return false;
       if (yy < 0 || yy % g_.Sh != 0 || yy / g_.Sh >= g_.Eh) return false;
       if (xx < 0 || xx % g_.Sw != 0 || xx / g_.Sw >= g_.Ew) return false;
       const int64_t m2 = (yy / g_.Sh) * g_.Ew + xx / g_.Sw, k2 = (cr * g_.Fw + cc) * g_.Ch + ch;
       const int64_t s2 = sd_.spatial_is_m ? m2 : k2, u2 = sd_.spatial_is_m ? k2 : m2;
-      return in_window(index_->pos(s2 / sd_.W, u2, s2 % sd_.W));
+      if (!f(index_->pos(s2 / sd_.W, u2, s2 % sd_.W))) return false;
+      last_dcr_ = cr - crow, last_dcc_ = cc - ccol;
+      return true;
     };
-    if (try_shift(crow + last_dcr_, ccol + last_dcc_)) return true;
+    if (visit(crow + last_dcr_, ccol + last_dcc_)) return true;
     for (int64_t cr = 0; cr < g_.Fh; ++cr)
       for (int64_t cc = 0; cc < g_.Fw; ++cc)
-        if (try_shift(cr, cc)) {
-          last_dcr_ = cr - crow, last_dcc_ = cc - ccol;
-          return true;
-        }
+        if (visit(cr, cc)) return true;
     return false;
   }
-  // Slides the window until the access hits; records the line if any prefetch was issued.
+  // Does some occurrence of the address of cell (b, u, j) lie in the window?
+  bool hits(int64_t b, int64_t u, int64_t j, int64_t p) {
+    if (in_window(p)) return true;
+    return dups_ && for_each_duplicate(b, u, j, [&](int64_t q) { return in_window(q); });
+  }
+  // Slides until stream position q is in the window: the window starts A sets wide at start and moves P <= A
+  // sets per slide, so the first slide count that covers q's set (circular distance d >= A) is
+  // ceil((d - A + 1) / P), reached before the window passes q. O(1), however far round the stream it travels.
+  int64_t slides_to(int64_t q) const {
+    const int64_t d = ((q / E_ - start_) % ns_ + ns_) % ns_;
+    return d < A_ ? 0 : chk::ceil_div(d - A_ + 1, P_);
+  }
+  // Slides the window until the access hits (the nearest occurrence of its word decides); records the line if
+  // any prefetch was issued.
   void access(int64_t line, int64_t b, int64_t u, int64_t j, int64_t p) {
-    const int64_t before = j_;
-    while (!hits(b, u, j, p)) {
-      if (P_ == 0) throw std::invalid_argument("array timing: the SRAM prefetch half holds no word (SRAM too small)");
-      start_ = (start_ + P_) % ns_;
-      ++j_;
-    }
-    if (j_ != before) {
-      if (!trig_.empty() && trig_.back().line == line) trig_.back().count = j_;
-      else trig_.push_back({line, j_});
-    }
+    if (hits(b, u, j, p)) return;
+    if (P_ == 0) throw std::invalid_argument("array timing: the SRAM prefetch half holds no word (SRAM too small)");
+    int64_t n = slides_to(p);
+    if (dups_)
+      for_each_duplicate(b, u, j, [&](int64_t q) {
+        n = std::min(n, slides_to(q));
+        return false;  // visit them all
+      });
+    start_ = chk::add(start_, n * P_, "window position") % ns_;  // n * P <= d < ns
+    j_ = chk::add(j_, n, "prefetch count");
+    if (out_->size() > out_first_ && out_->back().line == line) out_->back().count = j_;
+    else out_->push_back({line, j_});
   }
 
   // Skewed demand of a streamed operand: line t needs the block-b part of diagonal b*Tlen + t - pre,
@@ -270,25 +522,32 @@ class ReadSide {
     }
   }
 
-  // Valid words in the stream: every operand element once (no padding), minus conv window elements that
-  // fall outside the input: per output row min(Fh, H - oy*Sh) rows are inside, likewise for columns.
-  static int64_t valid_cells(const Geometry& g, const StreamDef& sd) {
-    if (sd.op == kFilter) return g.K * g.N;
-    int64_t rows = 0, cols = 0;
-    for (int64_t oy = 0; oy < g.Eh; ++oy) rows += std::max<int64_t>(0, std::min(g.Fh, g.H - oy * g.Sh));
-    for (int64_t ox = 0; ox < g.Ew; ++ox) cols += std::max<int64_t>(0, std::min(g.Fw, g.Wd - ox * g.Sw));
-    return rows * cols * g.Ch;
-  }
-
   const Geometry& g_;
   StreamDef sd_;
   BufferSizing bs_;
   std::unique_ptr<StreamIndex> index_;
   int64_t V_ = 0, E_ = 1, ns_ = 1, A_ = 1, P_ = 0, start_ = 0, j_ = 0, line0_ = 0;
-  bool dups_ = false;
+  bool dups_ = false, irregular_ = false;
   int64_t last_dcr_ = 0, last_dcc_ = 0;  // shift of the last duplicate that hit
-  int64_t init_words_ = 0, pf_lines_ = 1;
-  std::vector<Trigger> trig_;
+  int64_t init_words_ = 0, pf_lines_ = 1, pf_cycles_ = 1;
+  std::vector<Trigger>* out_ = nullptr;  // where access() records triggers while a fold is read
+  size_t out_first_ = 0;
+  static constexpr size_t kMemoLimit = size_t{1} << 21;  // stored trigger words (~32 MB) before the memo restarts
+  struct KeyHash {
+    size_t operator()(const std::vector<int64_t>& k) const {
+      uint64_t h = 0;
+      for (int64_t v : k) {  // splitmix64 of each word, chained
+        uint64_t z = h + static_cast<uint64_t>(v) + 0x9E3779B97F4A7C15ull;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        h = z ^ (z >> 31);
+      }
+      return static_cast<size_t>(h);
+    }
+  };
+  std::unordered_map<std::vector<int64_t>, FoldRead, KeyHash> memo_;
+  size_t memo_words_ = 0;
+  std::vector<int64_t> key_;
 };
 
 // OFMAP words written per line in closed form: the per-fold write pattern is a band of `len` lines
@@ -304,15 +563,26 @@ class OfmapWrites {
     return before_fold(fc, fr) + in_fold(fc, fr, t);
   }
   int64_t total() const { return before_fold(g_.col_folds, 0); }
-  // Smallest line whose cumulative count reaches w (w >= 1).
+  // Smallest line whose cumulative count reaches w (1 <= w <= total()): the fold by division (words before a
+  // fold grow linearly within a column fold), the line by bisection inside the fold.
   int64_t line_of(int64_t w) const {
-    int64_t lo = 0, hi = g_.folds * g_.L - 1;
+    const bool os = g_.df == Dataflow::kOS;
+    const int64_t per_col = os ? g_.M : g_.T * g_.row_folds;  // words per output column, whole column fold
+    __extension__ typedef __int128 i128;
+    int64_t fc = static_cast<int64_t>(std::min<i128>((w - 1) / (static_cast<i128>(g_.C) * per_col), g_.col_folds - 1));
+    while (fc > 0 && before_fold(fc, 0) >= w) --fc;  // guards the partial last column fold
+    const int64_t cu = cols_used(fc);
+    const int64_t per_fold = os ? g_.R * cu : g_.T * cu;
+    int64_t fr = std::min((w - 1 - before_fold(fc, 0)) / per_fold, g_.row_folds - 1);
+    while (fr > 0 && before_fold(fc, fr) >= w) --fr;
+    const int64_t base = before_fold(fc, fr), line0 = (fc * g_.row_folds + fr) * g_.L;
+    int64_t lo = 0, hi = g_.L - 1;
     while (lo < hi) {
       const int64_t mid = lo + (hi - lo) / 2;
-      if (upto(mid) >= w) hi = mid;
+      if (base + in_fold(fc, fr, mid) >= w) hi = mid;
       else lo = mid + 1;
     }
-    return lo;
+    return line0 + lo;
   }
 
  private:
@@ -381,8 +651,20 @@ class WriteSide {
   int64_t full_word() const { return std::max(bs_.total + credit_, w_done_ + 1); }
   int64_t drain_word() const { return std::max(w_done_ + 1, bs_.total - bs_.active + credit_ + 1); }
   int64_t drain_end() const { return drain_end_; }
+  int64_t state_credit() const { return credit_; }
   int64_t words_done() const { return w_done_; }
   void skip_to(int64_t w) { w_done_ = w; }
+  // Whole state, for the fold-level fast-forward (words are absolute counts since the layer began).
+  struct State {
+    int64_t w_done = 0, w_flushed = 0, credit = 0, drain_end = 0, pending = 0;
+    std::deque<std::pair<int64_t, int64_t>> q;
+    uint64_t dram = 0;
+  };
+  State state() const { return {w_done_, w_flushed_, credit_, drain_end_, pending_, q_, dram_}; }
+  void set_state(const State& st) {
+    w_done_ = st.w_done, w_flushed_ = st.w_flushed, credit_ = st.credit, drain_end_ = st.drain_end;
+    pending_ = st.pending, q_ = st.q, dram_ = st.dram;
+  }
   uint64_t finish(int64_t cycle, std::vector<Drain>* log) {
     // SCALE-Sim's empty_all_buffers: the rest goes out in drains back to back after the last line
     flush(w_done_);
@@ -446,32 +728,79 @@ class WriteSide {
 
 struct LayerRun::Impl {
   Impl(const ArrayParams& array, const MemoryParams& mem, const LayerShape& layer)
-      : g(make_geometry(array, layer)), result(compute_part(g, layer)), ow(g), ws(buffer_sizing(mem, kOfmap)) {
+      : g(make_geometry(array, layer)), result(compute_part(g, layer)), ow(g), ws(buffer_sizing(mem, kOfmap)),
+        rd{ReadSide(g, stream_def(g, kIfmap), buffer_sizing(mem, kIfmap)),
+           ReadSide(g, stream_def(g, kFilter), buffer_sizing(mem, kFilter))} {
     for (int op = 0; op < 2; ++op) {
       const BufferSizing bs = buffer_sizing(mem, op);
-      ReadSide rs(g, stream_def(g, op), bs);
-      rs.run();
-      result.traffic[op].dram_reads = rs.dram_words();
       result.dram_peak_words_per_cycle[op] = bs.bw;
-      plan[op].fill_cycles = bs.cycles(rs.fill_lines());
-      plan[op].prefetches = rs.prefetches();
-      plan[op].prefetch_cycles = rs.ready(1) + 1;
-      plan[op].fill_words = rs.fill_lines() * bs.line;
-      plan[op].prefetch_words = rs.prefetch_words();
-      for (const Trigger& tr : rs.triggers()) {
-        need.push_back({tr.line, op, tr.count});
-        plan[op].needed.push_back(tr.count);
-      }
+      plan[op].fill_cycles = bs.cycles(rd[op].fill_lines());
+      plan[op].prefetch_cycles = rd[op].prefetch_cycles();
+      plan[op].fill_words = rd[op].fill_lines() * bs.line;
+      plan[op].prefetch_words = rd[op].prefetch_words();
     }
-    std::sort(need.begin(), need.end(), [](const Need& a, const Need& b) { return a.line < b.line; });
     result.dram_peak_words_per_cycle[kOfmap] = buffer_sizing(mem, kOfmap).bw;
-    nlines = g.folds * g.L;
+    nlines = g.folds * g.L;  // checked in make_geometry
   }
 
-  // First line at or after i with an event, assuming one cycle per line from i on.
-  int64_t next_event() const {
-    const int64_t next_read = ni < need.size() ? need[ni].line : nlines;
+  int64_t fold_end() const { return std::min(nlines, (i / g.L + 1) * g.L); }
+
+  // Reads the fold of line i when the time walk enters it (the read side never depends on time).
+  void ensure_fold() {
+    const int64_t f = i / g.L;
+    if (f == loaded || i >= nlines) return;
+    loaded = f;
+    for (int op = 0; op < 2; ++op) {
+      ft[op].clear();
+      fi[op] = fb[op] = 0;
+      rd[op].fold(f / g.row_folds, f % g.row_folds, f * g.L, &ft[op]);
+      // A prefetch that arrives before the earliest cycle its line can issue cannot delay it: such triggers are
+      // no events for the time walk (line l issues at tau + 1 + (l - i) or later).
+      for (Trigger& t : ft[op]) t.binds = rd[op].ready(t.count) - 1 > tau + 1 + (t.line - i);
+    }
+  }
+
+  // Consumes the triggers of lines before `line` (after a skip): their prefetches are needed by now.
+  void consume_until(int64_t line) {
+    for (int op = 0; op < 2; ++op)
+      while (fi[op] < ft[op].size() && ft[op][fi[op]].line < line) needed[op] = ft[op][fi[op]++].count;
+  }
+
+  // First line at or after i with an event, assuming one cycle per line from i on (within the current fold).
+  int64_t next_event() {
+    ensure_fold();
+    int64_t next_read = nlines;
+    bool pending = false;  // a trigger left in this fold that can delay its line
+    for (int op = 0; op < 2; ++op) {
+      size_t& k = fb[op];  // the next binding trigger (only moves forward: amortised O(1))
+      k = std::max(k, fi[op]);
+      while (k < ft[op].size() && !ft[op][k].binds) ++k;
+      if (k < ft[op].size()) next_read = std::min(next_read, ft[op][k].line), pending = true;
+    }
+    if (!pending && i < nlines) {
+      // Nothing left in this fold that can delay a line: the next read event is at the start of the next fold
+      // that may miss (folds in between read nothing new). Cached until the walk enters another fold.
+      const int64_t f = i / g.L;
+      if (miss_for != f) {
+        int64_t f_next = g.folds;
+        for (int op = 0; op < 2; ++op) f_next = std::min(f_next, rd[op].first_miss_fold(f + 1, g.folds));
+        miss_line = f_next * g.L;
+        miss_for = f;
+      }
+      next_read = std::min(next_read, miss_line);
+    }
+    return std::min(ofmap_event(), next_read);
+  }
+
+  // The next OFMAP event line (a drain starts or the buffer is full), cached while nothing it depends on changed:
+  // the drain credit, the running drain's end and, while a drain runs, the lag of issue behind line index.
+  int64_t ofmap_event() {
     const int64_t issue_i = tau + 1;
+    const bool running = issue_i < ws.drain_end();
+    const int64_t credit = ws.state_credit();
+    if (ev_line > i && ev_credit == credit && ev_drain_end == ws.drain_end() && ev_running == running &&
+        (!running || ev_lag == tau - i))
+      return ev_line;
     int64_t ev = nlines;
     if (issue_i < ws.drain_end()) {
       const int64_t i_end = i + (ws.drain_end() - issue_i);  // first line issued at or after drain_end
@@ -485,23 +814,26 @@ struct LayerRun::Impl {
     } else if (ws.drain_word() <= ow.total()) {
       ev = std::max(i, ow.line_of(ws.drain_word()));
     }
-    return std::min(ev, next_read);
+    ev_line = ev, ev_credit = credit, ev_drain_end = ws.drain_end(), ev_lag = tau - i, ev_running = running;
+    return ev;
   }
 
-  struct Need {
-    int64_t line;
-    int op;
-    int64_t count;
-  };
   Geometry g;
   LayerTiming result;
   OfmapWrites ow;
   WriteSide ws;
+  ReadSide rd[2];
   ReadPlan plan[2];
-  std::vector<Need> need;  // read constraints sorted by line
-  size_t ni = 0;
+  std::vector<Trigger> ft[2];  // triggers of the loaded fold, by operand
+  size_t fi[2] = {0, 0};
+  size_t fb[2] = {0, 0};  // next trigger that binds, >= fi
+  int64_t loaded = -1;
   int64_t nlines = 0, i = 0, tau = -1, last_out = 0;
   LineStep cur;
+  int64_t ev_line = -1, ev_credit = 0, ev_drain_end = 0, ev_lag = 0;  // ofmap_event() cache
+  int64_t miss_for = -1, miss_line = 0;  // next_event(): the next fold that may miss, for fold miss_for
+  int64_t needed[2] = {0, 0};            // prefetches the lines before i needed (for the SystemC buffers)
+  bool ev_running = false;
 };
 
 LayerRun::LayerRun(const ArrayParams& array, const MemoryParams& mem, const LayerShape& layer)
@@ -512,23 +844,27 @@ const Geometry& LayerRun::geometry() const { return p_->g; }
 int64_t LayerRun::lines() const { return p_->nlines; }
 int64_t LayerRun::next_line() const { return p_->i; }
 int64_t LayerRun::next_issue() const { return p_->tau + 1; }
+int64_t LayerRun::needed(int op) const { return p_->needed[op]; }
 const ReadPlan& LayerRun::read_plan(int op) const { return p_->plan[op]; }
 
-int64_t LayerRun::quiet_lines(int64_t limit) const {
-  return std::min(limit, std::min(p_->next_event(), p_->nlines) - p_->i);
+int64_t LayerRun::quiet_lines(int64_t limit) {
+  Impl& s = *p_;
+  return std::min(limit, std::min(s.next_event(), s.nlines) - s.i);
 }
 
 void LayerRun::skip(int64_t n) {
   Impl& s = *p_;
   if (n <= 0) return;
   s.i += n;
-  s.tau += n;
+  s.tau = chk::add(s.tau, n, "layer cycles");
   s.last_out = s.tau;
   s.ws.skip_to(s.ow.upto(s.i - 1));
+  s.consume_until(s.i);
 }
 
 const LineStep& LayerRun::step() {
   Impl& s = *p_;
+  s.ensure_fold();
   LineStep& st = s.cur;
   st.line = s.i;
   st.issue = s.tau + 1;
@@ -538,10 +874,13 @@ const LineStep& LayerRun::step() {
   st.ofmap_done = s.ws.line(st.issue, s.ow.upto(s.i), &st.drains);
   // tau: SCALE-Sim's cycle of the line's last service; a read waits for the prefetch minus the hit latency
   int64_t done = st.ofmap_done;
-  while (s.ni < s.need.size() && s.need[s.ni].line == s.i) {
-    const Impl::Need& n = s.need[s.ni++];
-    st.need[n.op] = std::max(st.need[n.op], n.count);
-    done = std::max(done, s.plan[n.op].arrival(n.count) - 1);
+  for (int op = 0; op < 2; ++op) {
+    while (s.fi[op] < s.ft[op].size() && s.ft[op][s.fi[op]].line == s.i) {
+      const Trigger& t = s.ft[op][s.fi[op]++];
+      st.need[op] = std::max(st.need[op], t.count);
+      s.needed[op] = t.count;
+      done = std::max(done, s.rd[op].ready(t.count) - 1);
+    }
   }
   st.next_issue = done + 1;
   s.tau = done;
@@ -555,6 +894,10 @@ LayerTiming LayerRun::finish(std::vector<Drain>* final_drains) {
   if (s.i != s.nlines) throw std::logic_error("LayerRun::finish before the last line");
   s.ws.skip_to(s.ow.total());
   LayerTiming& t = s.result;
+  for (int op = 0; op < 2; ++op) {
+    t.traffic[op].dram_reads = s.rd[op].dram_words();
+    s.plan[op].prefetches = s.rd[op].prefetches();
+  }
   t.traffic[kOfmap].dram_writes = s.ws.finish(s.last_out, final_drains);
   t.stall_cycles = static_cast<uint64_t>(s.tau - (s.nlines - 1));
   t.total_cycles = static_cast<uint64_t>(s.last_out);

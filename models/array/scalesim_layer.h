@@ -24,10 +24,9 @@ struct Drain {
 // -1 + k * prefetch_cycles (SCALE-Sim chains each prefetch to the end of the previous one).
 struct ReadPlan {
   int64_t fill_cycles = 0;
-  int64_t prefetches = 0;
+  int64_t prefetches = 0;  // set by LayerRun::finish (the read side is evaluated as the walk reaches a fold)
   int64_t prefetch_cycles = 1;
   int64_t fill_words = 0, prefetch_words = 0;  // DRAM words counted per fill / per prefetch
-  std::vector<int64_t> needed;  // prefetch counts some line waits for, ascending (the last one == prefetches)
   int64_t arrival(int64_t k) const { return -1 + k * prefetch_cycles; }
 };
 
@@ -40,6 +39,11 @@ struct LineStep {
   std::vector<Drain> drains;  // drains started while servicing this line
 };
 
+// Irregular operand streams (conv windows past the input) with at most this many diagonals/rows index their
+// positions with a prefix table (8 bytes per entry); longer ones use the closed form. Tests set it to 0 to check
+// the closed form against the table.
+int64_t& stream_table_limit();
+
 class LayerRun {
  public:
   LayerRun(const ArrayParams& array, const MemoryParams& mem, const LayerShape& layer);
@@ -51,10 +55,13 @@ class LayerRun {
   int64_t lines() const;       // folds * L
   int64_t next_line() const;   // index of the next line to issue
   int64_t next_issue() const;  // cycle it issues at
+  // Prefetches of read buffer op that the lines before next_line() needed (all arrived by next_issue()).
+  int64_t needed(int op) const;
   const ReadPlan& read_plan(int op) const;
 
-  // Lines from next_line() (at most `limit`) that issue one cycle after another with no memory event.
-  int64_t quiet_lines(int64_t limit) const;
+  // Lines from next_line() (at most `limit`) that issue one cycle after another with no memory event; may span
+  // whole folds that read nothing new.
+  int64_t quiet_lines(int64_t limit);
   void skip(int64_t n);
   const LineStep& step();
   // After the last line: OFMAP write-back of what is left (not part of the layer's cycles, as in

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "base/checked.h"
+
 namespace lpsim::model {
 
 enum class Dataflow { kOS, kWS, kIS };
@@ -58,10 +60,20 @@ struct LayerTiming {
   uint64_t total_cycles = 0;    // compute + stall
   double compute_util = 0;      // fraction 0..1 (SCALE-Sim "Compute Util %" / 100)
   double mapping_eff = 0;       // fraction 0..1
-  double overall_util = 0;      // fraction 0..1: MACs / (total_cycles * R * C)
+  double overall_util = 0;      // SCALE-Sim's Overall Util: MACs / (total_cycles * R * C); can exceed 1 by one
+                                // cycle's worth (total_cycles is the last cycle's 0-based index). Reports use
+                                // MACs / ((total_cycles + 1) * R * C) instead (README "Report columns").
   uint64_t macs = 0;
   OperandTraffic traffic[3];    // indexed by Operand
   double dram_peak_words_per_cycle[3] = {0, 0, 0};  // highest rate seen over any prefetch/drain burst
+};
+
+// A layer's figures (stall cycles, DRAM traffic) left the 64-bit range while it was simulated; `layer` is its
+// index in the layers given to run_timing. The CLI names the trace line of that layer.
+class LayerLimitError : public LimitError {
+ public:
+  LayerLimitError(size_t layer_index, const std::string& what) : LimitError(what), layer(layer_index) {}
+  size_t layer;
 };
 
 }  // namespace lpsim::model

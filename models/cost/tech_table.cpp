@@ -1,6 +1,7 @@
 #include "cost/tech_table.h"
 
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 
 namespace lpsim::cost {
@@ -44,6 +45,13 @@ const DramType& TechTable::dram_type(const std::string& n) const {
 
 namespace {
 // ln y linear in ln x between (x0, y0) and (x1, y1), evaluated at x (also used to extend a segment).
+// A number for a message (%g: "1e+300", not 300 digits).
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
 double loglog(double x, double x0, double y0, double x1, double y1) {
   const double t = std::log(x / x0) / std::log(x1 / x0);
   return std::exp(std::log(y0) + t * (std::log(y1) - std::log(y0)));
@@ -54,9 +62,8 @@ ScaleFactors node_scaling(const TechTable& t, double node_nm) {
   const auto& p = t.node_scaling;  // decreasing node_nm
   if (p.empty()) throw std::invalid_argument("technology table " + t.name + " has no node_scaling points");
   if (!(node_nm <= p.front().node_nm && node_nm >= p.back().node_nm)) {
-    throw std::invalid_argument("node " + std::to_string(node_nm) + " nm is outside the technology table's scaling "
-                                "range (" + std::to_string(p.back().node_nm) + " to " +
-                                std::to_string(p.front().node_nm) + " nm)");
+    throw std::invalid_argument("node " + num(node_nm) + " nm is outside the technology table's scaling range (" +
+                                num(p.back().node_nm) + " to " + num(p.front().node_nm) + " nm)");
   }
   for (size_t i = 0; i < p.size(); ++i) {
     if (node_nm == p[i].node_nm) return {p[i].logic_area, p[i].logic_energy};
@@ -72,7 +79,7 @@ ScaleFactors node_scaling(const TechTable& t, double node_nm) {
 
 double sram_read_pj(const TechTable& t, double kib) {
   const auto& p = t.sram_read;  // increasing kib
-  if (!(kib > 0)) throw std::invalid_argument("SRAM capacity must be positive, got " + std::to_string(kib));
+  if (!(kib > 0)) throw std::invalid_argument("SRAM capacity must be positive, got " + num(kib));
   if (p.empty()) throw std::invalid_argument("technology table " + t.name + " has no SRAM points");
   if (p.size() == 1) return p[0].energy_pj;
   size_t i = 0;  // segment [i, i+1] that contains kib, or the end segment to extend

@@ -19,15 +19,23 @@
 
 namespace lpsim::model {
 
+namespace {
+std::atomic<int> g_default_threads{0};
+}  // namespace
+
+void set_default_threads(int n) { g_default_threads = n > 0 ? n : 0; }
+
+int default_threads() {
+  if (const int n = g_default_threads.load(); n > 0) return n;
+  const unsigned h = std::thread::hardware_concurrency();
+  return h == 0 ? 1 : static_cast<int>(h);
+}
+
 using namespace pe_detail;
 
 namespace pe_detail {
 
-int thread_count(int threads) {
-  if (threads > 0) return threads;
-  const unsigned h = std::thread::hardware_concurrency();
-  return h == 0 ? 1 : static_cast<int>(h);
-}
+int thread_count(int threads) { return threads > 0 ? threads : default_threads(); }
 
 namespace {
 
@@ -467,6 +475,34 @@ GemmResult run_gemm(const PeParams& params, const GemmOrder& order, const float*
   for (float v : res.c) nans += std::isnan(v) ? 1 : 0;
   res.counters.nan_outputs = nans;
   return res;
+}
+
+double gemm_memory_bytes(const PeParams& params, int64_t m, int64_t n, int64_t k) {
+  const ResolvedPe r = resolve(params);
+  const double M = static_cast<double>(m), N = static_cast<double>(n), K = static_cast<double>(k);
+  const double mk = M * K, kn = K * N, mn = M * N;
+  double quant = 0, packed = 0;  // run_gemm's own quantized operands and packed panels (padding included)
+  if (r.mode == PeMode::kMx) {
+    const double bs = r.params.mx_block, kp = std::ceil(K / bs) * bs;
+    const double mp = static_cast<double>(round_up(std::max<int64_t>(m, 1), kMxMR));
+    const double np = static_cast<double>(round_up(std::max<int64_t>(n, 1), kMxNR));
+    quant = mk + kn + (mk + kn) / bs;                           // 1-byte codes + scales
+    packed = 8 * (mp + np) * kp + 10 * (mp + np) * kp / bs;      // doubles + double/int16 scales
+  } else if (r.mode == PeMode::kFloat) {
+    const double mp = static_cast<double>(round_up(std::max<int64_t>(m, 1), kFpMR));
+    const double np = static_cast<double>(round_up(std::max<int64_t>(n, 1), kFpNR));
+    quant = 4 * (mk + kn);
+    packed = 4 * (mp + np) * K;
+  } else {
+    const double mp = static_cast<double>(round_up(std::max<int64_t>(m, 1), kIntMR));
+    const double np = static_cast<double>(round_up(std::max<int64_t>(n, 1), kIntNR));
+    quant = 4 * (mk + kn);
+    packed = 4 * (mp + np) * std::ceil(K / 2);
+  }
+  const double dequant = 8 * (mk + kn);  // QuantizedOperands (doubles), kept by callers for accuracy/sparsity
+  const double datapath = dequant + quant + packed + 4 * mn;      // run_gemm
+  const double accuracy = dequant + 4 * mn + 8 * mn + 4 * mn;     // output, FP64 reference, ideal emulation
+  return std::max(datapath, accuracy);
 }
 
 QuantizedOperands quantize_operands(const PeParams& params, const float* a, const float* b, int64_t m, int64_t n,

@@ -8,7 +8,9 @@
 // GCC 12's AVX-512 headers self-initialise _mm512_undefined_*() results (GCC PR 105593), which -Wuninitialized
 // reports at every inlined conversion/shift intrinsic; the values are fully overwritten by the instructions.
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#if !defined(__clang__)  // a GCC-only warning (clang -Werror rejects the unknown group)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #define LPSIM_PE_HAVE_AVX512 1
 #define LPSIM_AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,fma")))
 #define LPSIM_AVX512_INLINE __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,fma"), always_inline)) inline

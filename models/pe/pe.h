@@ -130,8 +130,13 @@ struct GemmResult {
 
 enum class GemmKernel : uint8_t { kAuto, kPortable };  // kPortable: scalar code (tests compare it with kAuto)
 
+// Thread count used wherever a caller passes threads = 0 (GEMM kernels, quantizing, accuracy, sparsity
+// analysis): n > 0 fixes it for the process (run.threads), 0 restores "every core". Bits never depend on it.
+void set_default_threads(int n);
+int default_threads();
+
 struct GemmRunOptions {
-  int threads = 0;  // 0 = std::thread::hardware_concurrency()
+  int threads = 0;  // 0 = default_threads()
   GemmKernel kernel = GemmKernel::kAuto;
   // Sparse PE: skip the MAC work of every product with a zero operand (portable kernels), counted in
   // GemmCounters; outputs keep exactly the dense bits, sign of zero included (README.md, "Zero skipping").
@@ -145,6 +150,12 @@ struct GemmRunOptions {
 // bad shapes (negative sizes, array_rows < 1).
 GemmResult run_gemm(const PeParams& p, const GemmOrder& order, const float* a, const float* b, int64_t m,
                     int64_t n, int64_t k, const GemmRunOptions& run = {});
+
+// Bytes run_gemm + quantize_operands + gemm_accuracy allocate at their peak for an M x N x K GEMM (the caller's
+// float32 inputs not included): quantized copies, packed panels (padded to the kernels' register tiles, so a
+// skinny GEMM costs about (tile rows + tile cols) x K x 8 bytes), output, FP64 reference. A double so that huge
+// shapes compare against a budget without overflowing.
+double gemm_memory_bytes(const PeParams& p, int64_t m, int64_t n, int64_t k);
 
 // ---- accuracy ------------------------------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "numerics/parallel.h"
+#include "pe/pe.h"
 
 namespace lpsim::model {
 
@@ -241,7 +242,7 @@ SparsityStats analyze_sparsity(const SparsityParams& p, const ArrayParams& array
   if (M < 1 || N < 1 || K < 1 || R < 1 || C < 1)
     throw std::invalid_argument("analyze_sparsity: layer and array sizes must be positive");
   if (qa == nullptr || qb == nullptr) throw std::invalid_argument("analyze_sparsity: missing operand values");
-  if (threads <= 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  if (threads <= 0) threads = default_threads();
   const Dataflow df = array.dataflow;
   const bool os = df == Dataflow::kOS;
 

@@ -17,6 +17,9 @@
 #include "util/error.h"
 #include "util/output_files.h"
 #include "util/progress.h"
+#include "util/text.h"
+#include "config/config.h"
+#include "driver/preflight.h"
 
 namespace lpsim::cli {
 
@@ -83,6 +86,7 @@ int cmd_gemm(const Args& args) {
   std::string scale_rule_s = "floor";
   uint64_t seed = 1;
   double scale = 1.0;
+  double max_gib = 0;
   int block = 32, spill_interval = 16, add_shift = 0, threads = 0;
   opts.add_options()
       ("m", po::value<int64_t>(&m), "rows of A and C (taken from --a when omitted)")
@@ -113,6 +117,8 @@ int cmd_gemm(const Args& args) {
        "spill: VNNI accumulations (2 products each) per INT32 partial sum")
       ("add-shift", po::value<int>(&add_shift)->default_value(0), "DFP headroom bits (extra input right shift)")
       ("threads", po::value<int>(&threads)->default_value(0), "worker threads (0 = all cores)")
+      ("max-memory-gib", po::value<double>(&max_gib)->default_value(0),
+       "refuse to start when the estimated memory exceeds this many GiB (0 = 3/4 of physical memory)")
       ("out", po::value<std::string>(&out_path), "write C (float32 .npy, shape (M, N))");
   po::positional_options_description pos;
   po::variables_map vm;
@@ -203,6 +209,26 @@ int cmd_gemm(const Args& args) {
       bad_option("--out", "directory '" + dir.string() + "' of \"" + out_path + "\" does not exist");
   }
 
+  if (!(max_gib >= 0) || max_gib > (1 << 20)) bad_option("--max-memory-gib", "expected 0..1048576, got " + fmt_number(max_gib));
+  // Memory is estimated before anything is allocated: operands, quantized and packed copies, output, FP64
+  // reference and the timing engine (files: their headers give the shape).
+  auto check_memory = [&](int64_t mm, int64_t nn, int64_t kk) {
+    ArrayParams ap0;
+    ap0.rows = rows, ap0.cols = cols, ap0.dataflow = dataflow;
+    LayerShape s0;
+    s0.ifmap_h = mm, s0.ifmap_w = kk, s0.filter_w = kk, s0.num_filters = nn, s0.ofmap_h = mm;
+    const double need = 4.0 * (static_cast<double>(mm) * kk + static_cast<double>(kk) * nn) +
+                        gemm_memory_bytes(p, mm, nn, kk) + timing_memory_bytes(ap0, MemoryParams{}, s0);
+    const uint64_t budget = cfg::memory_budget_bytes(max_gib);
+    if (need > static_cast<double>(budget))
+      bad_option(max_gib > 0 ? "--max-memory-gib" : "--m/--n/--k",
+                 "a " + std::to_string(mm) + " x " + std::to_string(nn) + " x " + std::to_string(kk) +
+                     " GEMM needs about " + driver::format_bytes(need) + " of memory, more than the " +
+                     driver::format_bytes(static_cast<double>(budget)) + " allowed (" +
+                     (max_gib > 0 ? std::string("--max-memory-gib") : std::string("3/4 of this machine's memory; raise it with --max-memory-gib")) + ")");
+  };
+  if (!files) check_memory(m, n, k);
+
   // 2. Operands. Progress stages weighted by their measured cost on 2048 x 2048 x 4096 (README, Benchmarks):
   // per element generated, per MAC of the datapath and of the accuracy references.
   const double macs_est = files ? 0.0 : static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
@@ -216,6 +242,11 @@ int cmd_gemm(const Args& args) {
   progress.start(0);
   std::vector<float> a, b;
   if (files) {
+    const io::NpyHeader ha = io::read_npy_f32_header(a_path), hb = io::read_npy_f32_header(b_path);
+    if (ha.shape.size() == 2 && hb.shape.size() == 2)  // else read_matrix reports the shape
+      check_memory(std::max<int64_t>(static_cast<int64_t>(ha.shape[0]), 1),
+                   std::max<int64_t>(static_cast<int64_t>(hb.shape[1]), 1),
+                   std::max<int64_t>(static_cast<int64_t>(ha.shape[1]), 1));
     io::NpyArray an = read_matrix("--a", a_path, "M x K");
     io::NpyArray bn = read_matrix("--b", b_path, "K x N");
     const int64_t am = static_cast<int64_t>(an.shape[0]), ak = static_cast<int64_t>(an.shape[1]);

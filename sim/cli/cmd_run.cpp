@@ -11,8 +11,12 @@
 #include "io/npy.h"
 #include "driver/precheck.h"
 #include "report/scalesim_reports.h"
+#include "driver/preflight.h"
+#include "pe/pe.h"
+#include "trace/trace.h"
 #include "util/output_files.h"
 #include "util/progress.h"
+#include "util/text.h"
 
 namespace lpsim::cli {
 
@@ -42,7 +46,26 @@ Loaded load(const po::variables_map& vm) {
   Loaded l{cfg::load_config(vm["config"].as<std::string>(), overrides, trace_path, model_path), {}};
   l.work = driver::load_run_workload(l.config);
   driver::precheck(l.config, l.trace());
+  driver::preflight(l.config, l.trace());  // tensor files, 64-bit limits, memory: before anything runs
   return l;
+}
+
+// Runs f (a simulation) with the models' 64-bit limit errors attributed to the op that caused them: the timing
+// model's LayerLimitError carries the index of the array op among the layers it timed (a data set's last
+// partial batch times the same ops again after the others).
+template <class F>
+auto with_limits(const Loaded& l, F&& f) {
+  try {
+    return f();
+  } catch (const model::LayerLimitError& e) {
+    std::vector<const graph::Node*> array_ops;
+    for (const auto& op : l.trace().ops)
+      if (op.on_array()) array_ops.push_back(&op);
+    if (array_ops.empty()) throw;
+    const graph::Node& op = *array_ops[e.layer % array_ops.size()];
+    throw_input_error(op.where, "op '" + excerpt(op.name) + "': " + e.what() +
+                                    " (accelerator.memory bandwidth and SRAM sizes set how many cycles it takes)");
+  }
 }
 
 const char* kConfigExamples =
@@ -95,6 +118,13 @@ int cmd_run(const Args& args) {
                      " is a trace without graph outputs");
   if (dump && inputs.empty() && !l.work.dataset)
     throw InputError("--dump-outputs / run.dump_outputs needs values: give workload.input or workload.synthetic");
+  // Everything that can be checked before simulating was (load(): tensor files, 64-bit limits, memory); the
+  // output directory too, so a long run cannot fail at its end and nothing is written when anything fails.
+  OutputFiles files(out_dir);
+  for (const auto& f : l.config.run.formats)
+    files.add(f == "table" ? "report.txt" : f == "json" ? "report.json" : "layers.csv", "");
+  if (!vm.count("columns")) files.check(vm.count("out") ? Location{"--out", 0, ""} : l.config.loc("run.out_dir"));
+  model::set_default_threads(l.config.run.threads);
   driver::RunResult res;
   driver::TaskCounts task;
   if (l.work.dataset) {
@@ -123,7 +153,7 @@ int cmd_run(const Args& args) {
       throw_if_interrupted();
     };
     InterruptGuard ctrl_c;
-    driver::RunResult run = driver::simulate(l.config, plan);
+    driver::RunResult run = with_limits(l, [&] { return driver::simulate(l.config, plan); });
     res.report = std::move(run.report);
     if (!dump) res.outputs = std::move(run.outputs);
     bar.finish();
@@ -131,7 +161,9 @@ int cmd_run(const Args& args) {
                       l.work.batches + (l.work.tail ? 1 : 0));
   } else {
     ProgressBar bar("run " + l.trace().name);  // steps: timing of each array op, then each op's values
-    res = driver::simulate(l.config, l.trace(), inputs, [&](size_t d, size_t t) { bar.update(d, t); });
+    res = with_limits(l, [&] {
+      return driver::simulate(l.config, l.trace(), inputs, [&](size_t d, size_t t) { bar.update(d, t); });
+    });
     bar.finish();
   }
   const report::Report& r = res.report;
@@ -141,7 +173,7 @@ int cmd_run(const Args& args) {
   }
 
   std::string table = report::render_table(r), json = report::render_json(r), csv = report::render_csv(r);
-  OutputFiles files(out_dir);
+  files.clear();
   for (const auto& f : l.config.run.formats) {
     if (f == "table") files.add("report.txt", table);
     if (f == "json") files.add("report.json", json);

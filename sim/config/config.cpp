@@ -11,11 +11,14 @@
 #include <functional>
 #include <set>
 #include <sstream>
+#include <unistd.h>
 
 #include "config/scalesim_cfg.h"
 #include "config/tech.h"
 #include "cost/cost_model.h"
-#include "util/yaml_describe.h"
+#include "base/checked.h"
+#include "util/text.h"
+#include "util/yaml_input.h"
 #include "numerics/format.h"
 
 namespace fs = std::filesystem;
@@ -56,6 +59,10 @@ struct KeySpec {
   std::function<void(Config&, const Value&)> set;
   std::function<std::string(const Config&)> get;  // YAML text of the current value
   bool required = false;
+  // Accepted range of numeric keys (inclusive); a value outside is an error at load time, never truncated.
+  double max = 0;             // 0: the type's own limit (int64 for integers)
+  double min = 0;             // kPosReal: smallest accepted value (0: any positive number)
+  std::string auto_text = "";  // a word accepted instead of a number (e.g. "auto"), stored as 0
 };
 
 std::string fmt_real(double v) {
@@ -108,7 +115,7 @@ const std::vector<KeySpec>& schema() {
                    {}, [op](Config& c, const Value& v) { c.memory.sram_kib[op] = v.d; },
                    [op](const Config& c) { return fmt_real(c.memory.sram_kib[op]); }});
       s.push_back({base + ".word_bits", Type::kPosInt, "8", "bits",
-                   std::string("word size of one ") + kOperandKeys[op] + " element in SRAM and DRAM (1..64)", {},
+                   std::string("word size of one ") + kOperandKeys[op] + " element in SRAM and DRAM", {},
                    [op](Config& c, const Value& v) { c.memory.word_bits[op] = static_cast<int>(v.i); },
                    [op](const Config& c) { return std::to_string(c.memory.word_bits[op]); }});
     }
@@ -202,7 +209,7 @@ const std::vector<KeySpec>& schema() {
                  [](const Config& c) { return std::string(model::to_string(c.sparsity.skip_operand)); }});
     s.push_back({"accelerator.sparsity.window", Type::kPosInt, "8", "positions",
                  "skip: look-ahead window, how far along K a lane can jump to the next nonzero in one cycle", {},
-                 [](Config& c, const Value& v) { c.sparsity.window = static_cast<int>(std::min<int64_t>(v.i, 1 << 30)); },
+                 [](Config& c, const Value& v) { c.sparsity.window = static_cast<int>(v.i); },
                  [](const Config& c) { return std::to_string(c.sparsity.window); }});
     s.push_back({"accelerator.sparsity.index_bits", Type::kNonNegInt, "0", "bits",
                  "skip: metadata bits per stored nonzero (0 = ceil(log2 window), a relative index)", {},
@@ -384,7 +391,7 @@ const std::vector<KeySpec>& schema() {
                  [](const Config& c) { return std::to_string(c.run.seed); }});
     s.push_back({"run.threads", Type::kNonNegInt, "0", "threads",
                  "worker threads of the bit-true datapath (0 = every core); results never depend on it", {},
-                 [](Config& c, const Value& v) { c.run.threads = static_cast<int>(std::min<int64_t>(v.i, 1024)); },
+                 [](Config& c, const Value& v) { c.run.threads = static_cast<int>(v.i); },
                  [](const Config& c) { return std::to_string(c.run.threads); }});
     s.push_back({"run.ideal_emulation", Type::kEnum, "auto", "",
                  "compare each GEMM with the ideal quantize-then-FP64 emulation (sqnr_vs_ideal_db, bit_identical_pct; "
@@ -395,6 +402,48 @@ const std::vector<KeySpec>& schema() {
                  "write every graph output of a model as float32 .npy under OUT/outputs/ (--dump-outputs)", {},
                  [](Config& c, const Value& v) { c.run.dump_outputs = v.i != 0; },
                  [](const Config& c) { return std::string(c.run.dump_outputs ? "true" : "false"); }});
+    KeySpec mem{"run.max_memory_gib", Type::kPosReal, "auto", "GiB",
+                "memory the run may use (operand tensors, outputs, timing state), estimated before it starts; a "
+                "run that needs more is refused. auto = 3/4 of the machine's physical memory", {},
+                [](Config& c, const Value& v) { c.run.max_memory_gib = v.d; },
+                [](const Config& c) { return c.run.max_memory_gib > 0 ? fmt_real(c.run.max_memory_gib) : "auto"; }};
+    mem.auto_text = "auto";
+    s.push_back(mem);
+    // Ranges (documented in the help text, so README's reference shows them). Integer keys that models store
+    // as int are capped well inside int; sizes are capped where 64-bit word and cycle counts stay exact.
+    auto range = [&s](const std::string& path, double lo, double hi) {
+      for (auto& k : s)
+        if (k.path == path) {
+          k.min = lo, k.max = hi;
+          return;
+        }
+      throw std::logic_error("config schema: no key " + path);
+    };
+    range("accelerator.array.rows", 1, 65536);
+    range("accelerator.array.cols", 1, 65536);
+    range("accelerator.array.clock_mhz", 0, 1e6);
+    for (const char* op : kOperandKeys) {
+      range(std::string("accelerator.memory.") + op + ".sram_kib", 0, 1073741824.0);  // 1 TiB
+      range(std::string("accelerator.memory.") + op + ".word_bits", 1, 64);
+    }
+    range("accelerator.memory.dram.bandwidth_bytes_per_cycle", 0.001, 1e6);
+    range("accelerator.memory.dram.latency_cycles", 1, 1e6);
+    range("accelerator.pe.spill_interval", 1, 1 << 20);
+    range("accelerator.pe.dfp_add_shift", 0, 62);
+    range("accelerator.sfu.lanes", 1, 4096);
+    range("accelerator.sparsity.window", 1, 1 << 20);
+    range("accelerator.sparsity.index_bits", 0, 64);
+    range("accelerator.cost.node_nm", 0, 1000);
+    range("workload.synthetic_scale", 0, 1e30);
+    range("run.threads", 0, 1024);
+    range("run.max_memory_gib", 0, 1 << 20);
+    for (auto& k : s) {
+      if (k.max <= 0) continue;
+      const bool integer = k.type == Type::kPosInt || k.type == Type::kNonNegInt;
+      k.help += integer ? " (" + fmt_real(k.type == Type::kPosInt ? std::max(1.0, k.min) : k.min) + ".." +
+                              fmt_real(k.max) + ")"
+                        : " (" + (k.min > 0 ? fmt_real(k.min) : std::string("> 0")) + " .. " + fmt_real(k.max) + ")";
+    }
     return s;
   }();
   return specs;
@@ -468,12 +517,23 @@ Value parse_value(const KeySpec& spec, const YAML::Node& n, const Location& at) 
       expect_scalar("a " + what);
       if (!parse_int(n.Scalar(), v.i) || (spec.type == Type::kPosInt ? v.i <= 0 : v.i < 0))
         throw_input_error(at, "expected a " + what + ", got " + describe(n));
+      if (spec.max > 0 && (static_cast<double>(v.i) > spec.max || static_cast<double>(v.i) < spec.min))
+        throw_input_error(at, "expected an integer from " + fmt_real(std::max(spec.min, spec.type == Type::kPosInt ? 1.0 : 0.0)) +
+                                  " to " + fmt_real(spec.max) + ", got " + describe(n));
       return v;
     }
     case Type::kPosReal:
       expect_scalar("a positive number");
+      if (!spec.auto_text.empty() && n.Scalar() == spec.auto_text) {
+        v.d = 0;  // resolved where it is used
+        return v;
+      }
       if (!parse_real(n.Scalar(), v.d) || v.d <= 0)
-        throw_input_error(at, "expected a positive number, got " + describe(n));
+        throw_input_error(at, "expected a positive number" + (spec.auto_text.empty() ? "" : " or " + spec.auto_text) +
+                                  ", got " + describe(n));
+      if (spec.max > 0 && (v.d > spec.max || v.d < spec.min))
+        throw_input_error(at, "expected a number from " + (spec.min > 0 ? fmt_real(spec.min) : std::string("just above 0")) +
+                                  " to " + fmt_real(spec.max) + ", got " + describe(n));
       return v;
     case Type::kEnum:
       expect_scalar("one of " + join(spec.choices));
@@ -558,12 +618,15 @@ void check_unknown_keys(const YAML::Node& node, const std::string& prefix, Reade
   if (prefix == "workload") children.push_back("overrides");  // a list, read by read_overrides
   for (const auto& kv : node) {
     const YAML::Node& key = kv.first;
-    std::string name = key.IsScalar() ? key.Scalar() : std::string("?");
+    if (!key.IsScalar()) throw_input_error(rd.where(prefix, key), "a key must be a plain name, got " + describe(key));
+    std::string name = key.Scalar();
     std::string path = prefix.empty() ? name : prefix + "." + name;
     if (path == "formats" || path == "workload.overrides") continue;
     if (std::find(children.begin(), children.end(), name) == children.end()) {
-      throw_input_error(rd.where(path, key), "unknown key '" + name + "'" + did_you_mean(name, children) +
-                                                 "; valid keys here: " + join(children));
+      const std::string shown = excerpt(name);
+      throw_input_error(rd.where(prefix.empty() ? shown : prefix + "." + shown, key),
+                        "unknown key '" + shown + "'" + did_you_mean(name, children) + "; valid keys here: " +
+                            join(children));
     }
     bool leaf = false;
     for (const auto& s : schema()) leaf = leaf || s.path == path;
@@ -603,9 +666,9 @@ void apply_override(YAML::Node& root, const Override& o, Reader& rd) {
   if (!known) throw_input_error(at, "unknown key" + did_you_mean(o.key, all) + " (see 'lpsim validate --keys')");
   YAML::Node value;
   try {
-    value = YAML::Load(o.value);
-  } catch (const YAML::Exception& e) {
-    throw_input_error(at, "cannot parse value \"" + o.value + "\": " + e.msg);
+    value = load_yaml_text(o.value, "--set " + o.key);
+  } catch (const InputError& e) {
+    throw_input_error(at, "cannot parse value " + quote_value(o.value) + " (" + e.what() + ")");
   }
   std::vector<std::string> parts;
   std::stringstream ss(o.key);
@@ -789,13 +852,7 @@ Config load_config(const std::string& path, const std::vector<Override>& overrid
       throw InputError(path + ": a SCALE-Sim .cfg has no workload; give the topology with --trace TOPOLOGY.csv");
     root = scalesim_cfg_to_yaml(path, fixed);
   } else {
-    std::ifstream is(path);
-    if (!is) throw InputError(path + ": cannot read config file");
-    try {
-      root = YAML::Load(is);
-    } catch (const YAML::ParserException& e) {
-      throw InputError(path + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax error: " + e.msg);
-    }
+    root = load_yaml_file(path);
   }
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   if (!root.IsMap()) throw InputError(path + ":1: expected a mapping with keys accelerator, workload, run");
@@ -805,6 +862,8 @@ Config load_config(const std::string& path, const std::vector<Override>& overrid
     // --trace / --model replace the config's workload (a trace and a model exclude each other).
     const bool model = !model_override.empty();
     const std::string key = model ? "model" : "trace";
+    YAML::Node w = yaml_child(root, "workload");
+    if (w.IsDefined() && !w.IsNull()) expect_map(w, rd.where("workload", w));
     if (root["workload"] && root["workload"].IsMap()) root["workload"].remove(model ? "trace" : "model");
     root["workload"][key] = fs::absolute(model ? model_override : trace_override).lexically_normal().string();
     rd.fixed()["workload." + key] = Location{"--" + key, 0, "workload." + key};
@@ -930,16 +989,9 @@ Config load_config(const std::string& path, const std::vector<Override>& overrid
                                 : "accelerator.cost.node_nm"),
                       what);
   }
-  if (c.sfu.lanes > 4096)
-    throw_input_error(c.loc("accelerator.sfu.lanes"),
-                      "expected at most 4096 lanes, got " + std::to_string(c.sfu.lanes));
-
-  // Cross-field checks.
+  // Cross-field checks (single-key ranges are checked by the schema while reading).
   for (int op = 0; op < 3; ++op) {
     std::string base = std::string("accelerator.memory.") + kOperandKeys[op];
-    if (c.memory.word_bits[op] > 64)
-      throw_input_error(c.loc(base + ".word_bits"),
-                        "expected a word size from 1 to 64 bits, got " + std::to_string(c.memory.word_bits[op]));
     // Each half of the double buffer must hold at least one edge vector of the array, or no fold can start.
     int64_t need = 2 * std::max(c.array.rows, c.array.cols);
     int64_t have = c.memory.sram_words(op);
@@ -951,6 +1003,16 @@ Config load_config(const std::string& path, const std::vector<Override>& overrid
                             "x" + std::to_string(c.array.cols) + " array)");
   }
   return c;
+}
+
+uint64_t memory_budget_bytes(const Config& c) { return memory_budget_bytes(c.run.max_memory_gib); }
+
+uint64_t memory_budget_bytes(double max_memory_gib) {
+  constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+  if (max_memory_gib > 0) return static_cast<uint64_t>(max_memory_gib * kGiB);
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page <= 0) return static_cast<uint64_t>(8 * kGiB);  // unknown machine: a modest default
+  return static_cast<uint64_t>(pages) / 4 * 3 * static_cast<uint64_t>(page);
 }
 
 cost::ArchDesc arch_desc(const Config& c) {

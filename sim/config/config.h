@@ -77,6 +77,7 @@ struct RunConfig {
   int threads = 0;             // worker threads of the bit-true datapath (0 = every core)
   bool dump_outputs = false;   // write every graph output as OUT/outputs/<name>.npy
   std::string ideal_emulation = "auto";  // auto | on | off: array ops vs the ideal quantize-then-FP64 emulation
+  double max_memory_gib = 0;   // memory budget of a run; 0 = auto (see memory_budget_bytes)
 };
 
 struct Config {
@@ -108,6 +109,11 @@ Override parse_override(const std::string& text);
 // are resolved relative to the current directory. Throws InputError with file:line: key.path: message.
 Config load_config(const std::string& path, const std::vector<Override>& overrides,
                    const std::string& trace_override = "", const std::string& model_override = "");
+
+// The memory a run may use, in bytes: run.max_memory_gib, or for "auto" 3/4 of the physical memory (a share that
+// leaves room for the OS and a second process on the same machine).
+uint64_t memory_budget_bytes(const Config& c);
+uint64_t memory_budget_bytes(double max_memory_gib);  // 0 = auto
 
 // What the cost model needs to know about the configured design (formats, sizes, node, DRAM type, gating).
 cost::ArchDesc arch_desc(const Config& c);

@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "util/error.h"
-#include "util/yaml_describe.h"
+#include "util/yaml_input.h"
 
 namespace lpsim::cfg {
 
@@ -234,12 +234,7 @@ cost::TechTable read_root(const TechReader& rd, const YAML::Node& root, const st
 }  // namespace
 
 cost::TechTable parse_tech_table(const std::string& yaml_text, const std::string& origin) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml_text);
-  } catch (const YAML::ParserException& e) {
-    throw InputError(origin + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax error: " + e.msg);
-  }
+  YAML::Node root = load_yaml_text(yaml_text, origin);
   TechReader rd(origin);
   if (!root.IsMap()) throw InputError(origin + ":1: expected a technology table (a mapping with name, node_nm, ...)");
   return read_root(rd, root, origin);

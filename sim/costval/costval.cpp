@@ -19,6 +19,7 @@
 #include "pe/pe.h"
 #include "sweep/runner.h"
 #include "util/yaml_describe.h"
+#include "util/yaml_input.h"
 
 namespace fs = std::filesystem;
 
@@ -431,12 +432,8 @@ std::string quantity_help() {
 Manifest load_manifest(const std::string& path) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) throw InputError(path + ": cannot read validation manifest: no such file");
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::ParserException& e) {
-    throw InputError(path + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax error: " + e.msg);
-  }
+  // Duplicate keys, depth and size limits: the same loader as every other YAML input.
+  YAML::Node root = load_yaml_file(path);
   Reader rd(path);
   rd.keys(root, "", {"bounds", "designs"}, {"designs"});
   Manifest m;

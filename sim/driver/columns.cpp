@@ -63,7 +63,8 @@ Cols add_columns(report::Report& r) {
   c.cutil = r.add_column({"compute_util_pct", "util", "%",
                           "busy PE-cycles / (PEs x compute cycles), SCALE-Sim's Compute Util", true, 1});
   c.meff = r.add_column({"mapping_eff_pct", "map eff", "%", "used PEs / PEs averaged over folds", true, 1});
-  c.outil = r.add_column({"overall_util_pct", "overall util", "%", "MACs / (PEs x total cycles)", false, 1});
+  c.outil = r.add_column({"overall_util_pct", "overall util", "%", "MACs / (PEs x (total cycles + 1 per instance)): "
+                          "cycles the array is occupied, so never above 100 %", false, 1});
   c.macs = r.add_column({"macs", "MACs", "MAC", "multiply-accumulates", true, 0});
   c.sfu_ops = r.add_column({"sfu_ops", "SFU ops", "count", "activation evaluations on the K-TanH SFU", false, 0});
   c.vec_ops = r.add_column({"vector_ops", "vector ops", "count", "operations on the vector unit (the op itself, or "

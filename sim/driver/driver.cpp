@@ -344,7 +344,7 @@ RunResult simulate(const cfg::Config& c, const RunPlan& plan, const Progress& pr
   auto bytes = [&](uint64_t words, int op) { return (words * c.memory.word_bits[op] + 7) / 8; };  // packed words
 
   OpCounts run;
-  uint64_t sum_folds = 0;
+  uint64_t sum_folds = 0, sum_instances = 0;
   double sum_util_w = 0, sum_meff_w = 0, peak = 0;
   for (size_t i = 0; i < g.ops.size(); ++i) {
     const Node& n = g.ops[i];
@@ -389,7 +389,10 @@ RunResult simulate(const cfg::Config& c, const RunPlan& plan, const Progress& pr
     row[k.folds] = i64(static_cast<uint64_t>(sp ? sp->folds : lt.folds));
     row[k.cutil] = 100.0 * lt.compute_util;
     row[k.meff] = 100.0 * lt.mapping_eff;
-    row[k.outil] = o.total ? 100.0 * static_cast<double>(o.macs) / (pes * static_cast<double>(o.total)) : 0.0;
+    // + 1 cycle per instance: SCALE-Sim counts a layer's cycles from 0 (issue 14: utilisation never above 100 %)
+    const uint64_t instances = static_cast<uint64_t>(n.repeat) * (plan.batches + (plan.tail ? 1 : 0));
+    sum_instances += instances;
+    row[k.outil] = 100.0 * static_cast<double>(o.macs) / (pes * static_cast<double>(o.total + instances));
     row[k.speedup] = o.total ? static_cast<double>(o.dense_total) / static_cast<double>(o.total) : 1.0;
     if (o.sparse) {
       row[k.dens_a] = o.elements[0] > 0 ? 100.0 * o.nonzeros[0] / o.elements[0] : 100.0;
@@ -432,7 +435,8 @@ RunResult simulate(const cfg::Config& c, const RunPlan& plan, const Progress& pr
   // Network-level utilisations are compute-cycle-weighted means of the per-layer figures.
   tot[k.cutil] = run.compute ? 100.0 * sum_util_w / static_cast<double>(run.compute) : 0.0;
   tot[k.meff] = run.compute ? 100.0 * sum_meff_w / static_cast<double>(run.compute) : 0.0;
-  tot[k.outil] = run.total ? 100.0 * static_cast<double>(run.macs) / (pes * static_cast<double>(run.total)) : 0.0;
+  tot[k.outil] = run.total ? 100.0 * static_cast<double>(run.macs) / (pes * static_cast<double>(run.total + sum_instances))
+                           : 0.0;
   tot[k.macs] = i64(run.macs);
   tot[k.dense_total] = i64(run.dense_total);
   tot[k.speedup] = run.total ? static_cast<double>(run.dense_total) / static_cast<double>(run.total) : 1.0;

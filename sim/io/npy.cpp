@@ -3,10 +3,13 @@
 #include <cctype>
 #include <cstdint>
 #include <cstring>
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "util/error.h"
+#include "util/text.h"
 
 namespace lpsim::io {
 
@@ -39,7 +42,7 @@ class HeaderParser {
         *shape = tuple();
         have_shape = true;
       } else {
-        fail(path_, "unexpected key '" + key + "' in the .npy header");
+        fail(path_, "unexpected key '" + excerpt(key) + "' in the .npy header");
       }
       skip_ws();
       if (peek() == ',') ++i_;
@@ -59,7 +62,7 @@ class HeaderParser {
     if (peek() != c) bad();
     ++i_;
   }
-  [[noreturn]] void bad() const { fail(path_, "malformed .npy header: " + s_); }
+  [[noreturn]] void bad() const { fail(path_, "malformed .npy header: " + quote_value(s_, 60)); }
   std::string string_literal() {
     skip_ws();
     const char q = peek();
@@ -146,6 +149,7 @@ NpyHeader parse_npy_header(const std::string& b, const std::string& path) {
     header_len = byte(8) | (byte(9) << 8) | (byte(10) << 16) | (byte(11) << 24);
     offset = 12;
   }
+  if (header_len > kMaxNpyHeader) fail(path, "the .npy header of " + std::to_string(header_len) + " bytes is too long");
   if (b.size() < offset + header_len) fail(path, "truncated .npy header");
   const std::string header = b.substr(offset, header_len);
   NpyHeader h;
@@ -191,7 +195,7 @@ NpyArray parse_npy_f32(const std::string& b, const std::string& path) {
   const std::vector<size_t>& shape = h.shape;
   const size_t data_offset = h.data_offset;
   if (descr != "<f4") {
-    fail(path, "dtype '" + descr + "'" + dtype_name(descr) +
+    fail(path, "dtype '" + excerpt(descr) + "'" + dtype_name(descr) +
                    " is not supported: expected little-endian float32 ('<f4'); convert with x.astype(np.float32)");
   }
   const size_t n = npy_checked_count(h, b, path, 4);
@@ -225,6 +229,33 @@ std::string npy_f32_bytes(const float* data, const std::vector<size_t>& shape) {
   for (size_t d : shape) n *= d;
   out.append(reinterpret_cast<const char*>(data), n * 4);
   return out;
+}
+
+NpyHeader read_npy_f32_header(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    fail(path, std::filesystem::exists(path, ec) ? "not a regular file" : "no such file");
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  std::ifstream in(path, std::ios::binary);
+  if (ec || !in) fail(path, "cannot open file");
+  std::string head(static_cast<size_t>(std::min<uintmax_t>(size, 12 + kMaxNpyHeader)), '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  if (!in) fail(path, "cannot read file");
+  const NpyHeader h = parse_npy_header(head, path);
+  if (h.descr != "<f4")
+    fail(path, "dtype '" + excerpt(h.descr) + "'" + dtype_name(h.descr) +
+                   " is not supported: expected little-endian float32 ('<f4'); convert with x.astype(np.float32)");
+  size_t n = 1;
+  for (size_t d : h.shape) {
+    if (d != 0 && n > SIZE_MAX / 4 / d) fail(path, "array shape " + shape_str(h.shape) + " is too large");
+    n *= d;
+  }
+  const uintmax_t have = size - h.data_offset;
+  if (have != n * 4)
+    fail(path, (have < n * 4 ? "truncated data: shape " : "unexpected bytes after the data: shape ") +
+                   shape_str(h.shape) + " needs " + std::to_string(n * 4) + " bytes after the header, the file has " +
+                   std::to_string(have));
+  return h;
 }
 
 }  // namespace lpsim::io

@@ -23,6 +23,10 @@ struct NpyHeader {
   size_t data_offset = 0;  // where the values start in the file's bytes
 };
 NpyHeader parse_npy_header(const std::string& bytes, const std::string& path);
+constexpr size_t kMaxNpyHeader = 1u << 16;  // numpy writes headers of tens of bytes; v2/v3 allow 4 GiB
+// Reads and checks only the header of a float32 .npy file `path` ('<f4', C order, the file's size matching the
+// shape), without loading the values: what a run checks up front for every tensor file it will read.
+NpyHeader read_npy_f32_header(const std::string& path);
 size_t npy_element_size(const std::string& descr);  // bytes per value; 0 for dtypes lpsim does not read
 // Values in the file for `h` (product of its shape), after checking the file holds exactly that many.
 size_t npy_checked_count(const NpyHeader& h, const std::string& bytes, const std::string& path, size_t elem);

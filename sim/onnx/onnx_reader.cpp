@@ -116,7 +116,7 @@ Const tensor_values(const onnx::TensorProto& t, const std::string& dir, const st
           std::to_string(static_cast<size_t>(n) * elem) + " for shape " + graph::shape_str(c.shape));
     if (dt == kFloat) {  // weights: kept as float32, no conversion (a ResNet holds tens of MB of them)
       c.f.resize(static_cast<size_t>(n));
-      std::memcpy(c.f.data(), bytes->data(), bytes->size());
+      if (!bytes->empty()) std::memcpy(c.f.data(), bytes->data(), bytes->size());  // empty tensor: data() may be null
       return c;
     }
     c.v.resize(static_cast<size_t>(n));  // only now: the data is there (no allocation from a corrupt shape)

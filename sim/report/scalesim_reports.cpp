@@ -105,7 +105,11 @@ std::vector<std::pair<std::string, std::string>> scalesim_reports(const Report& 
       dram_words[o] = whole(row[c_dram[o]]) * 8 / mem.word_bits[o] / rep;
     }
     for (int64_t k = 0; k < rep; ++k, ++id) {
-      comp << id << ", " << total << ", " << stall << ", " << python_float(num(row[c_ou])) << ", "
+      // SCALE-Sim divides by its last cycle's index (total), lpsim's overall_util_pct by the cycles occupied
+      // (total + 1 per instance, README "Report columns"): scale back to SCALE-Sim's figure.
+      const double scalesim_util = total > 0 ? num(row[c_ou]) * static_cast<double>(total + 1) / static_cast<double>(total)
+                                             : num(row[c_ou]);
+      comp << id << ", " << total << ", " << stall << ", " << python_float(scalesim_util) << ", "
            << python_float(num(row[c_me])) << ", " << python_float(num(row[c_cu])) << ",\n";
       bw << id;
       for (int o = 0; o < 3; ++o)

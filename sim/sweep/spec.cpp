@@ -17,7 +17,7 @@
 #include "driver/workload.h"
 #include "sweep/results.h"
 #include "util/text.h"
-#include "util/yaml_describe.h"
+#include "util/yaml_input.h"
 
 namespace fs = std::filesystem;
 
@@ -300,14 +300,7 @@ Spec read_spec(const std::string& path) {
   if (!fs::is_regular_file(path, ec))
     throw InputError(path + ": cannot read sweep file: " + (fs::exists(path, ec) ? "not a regular file" : "no such file"));
   Reader rd{path, fs::path(path).parent_path()};
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::ParserException& e) {
-    throw InputError(path + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax error: " + e.msg);
-  } catch (const YAML::Exception& e) {
-    throw InputError(path + ": cannot read sweep file: " + e.msg);
-  }
+  YAML::Node root = load_yaml_file(path);
   if (!root.IsMap())
     throw InputError(path + ":1: expected a mapping with keys " + join(kTopKeys) + " (README: Design-space sweeps)");
 
@@ -520,9 +513,9 @@ std::string check_point_isolated(const Spec& s, const Point& p) {
 
 bool declares_formats(const std::string& base) {
   try {
-    YAML::Node n = YAML::LoadFile(base);
-    return n.IsMap() && n["formats"];
-  } catch (const YAML::Exception&) {
+    YAML::Node n = load_yaml_file(base);
+    return yaml_child(n, "formats").IsDefined();
+  } catch (const InputError&) {
     return false;  // not YAML (a SCALE-Sim .cfg) or malformed: load_config reports it
   }
 }

@@ -1,9 +1,10 @@
 #include "trace/trace.h"
 
+#include "base/checked.h"
 #include "trace/graph_trace.h"
 
 #include "util/text.h"
-#include "util/yaml_describe.h"
+#include "util/yaml_input.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -36,12 +37,37 @@ int64_t parse_positive(const std::string& text, const Location& at) {
   int64_t v = 0;
   auto r = std::from_chars(text.data(), text.data() + text.size(), v);
   if (text.empty() || r.ec != std::errc() || r.ptr != text.data() + text.size() || v <= 0)
-    throw_input_error(at, "expected a positive integer, got \"" + text + "\"");
+    throw_input_error(at, "expected a positive integer, got " + quote_value(text));
   return v;
 }
 
-// SCALE-Sim v2 output size: ceil((H - F + S) / S); no padding exists in its topologies.
-int64_t scalesim_out(int64_t in, int64_t f, int64_t s) { return (in - f + s + s - 1) / s; }
+// SCALE-Sim v2 output size: ceil((H - F + S) / S) = ceil((H - F) / S) + 1 for H >= F (written so that no
+// intermediate exceeds H); no padding exists in its topologies.
+int64_t scalesim_out(int64_t in, int64_t f, int64_t s) { return chk::ceil_div(in - f, s) + 1; }
+
+}  // namespace
+
+// Every figure the models derive from one op must fit 64 bits: M = out_h * out_w, K = kh * kw * channels, the
+// operand and output sizes M*K, K*N, M*N, the MACs M*N*K and all of them times repeat. Checked once here, so
+// the models' products of these figures never overflow; a bigger op is an input error at its line.
+void check_op_size(const Op& op) {
+  if (!op.on_array()) return;
+  const model::LayerShape& s = op.shape;
+  int64_t m = 0, k = 0, mk = 0, kn = 0, mn = 0, mnk = 0, total = 0, outs = 0;
+  const bool ok = chk::mul_ok(s.ofmap_h, s.ofmap_w, &m) && chk::mul_ok(s.filter_h, s.filter_w, &k) &&
+                  chk::mul_ok(k, s.channels, &k) && chk::mul_ok(m, k, &mk) && chk::mul_ok(k, s.num_filters, &kn) &&
+                  chk::mul_ok(m, s.num_filters, &mn) && chk::mul_ok(mn, k, &mnk) &&
+                  chk::mul_ok(mnk, op.repeat, &total) && chk::mul_ok(mn, op.repeat, &outs);
+  if (!ok)
+    throw_input_error(op.where, "op '" + excerpt(op.name) + "' is too large: M x N x K = " +
+                                    std::to_string(s.ofmap_h) + "*" + std::to_string(s.ofmap_w) + " x " +
+                                    std::to_string(s.num_filters) + " x " + std::to_string(s.filter_h) + "*" +
+                                    std::to_string(s.filter_w) + "*" + std::to_string(s.channels) +
+                                    (op.repeat > 1 ? " (x" + std::to_string(op.repeat) + " instances)" : "") +
+                                    " MACs exceed the 64-bit range (9.2e18)");
+}
+
+namespace {
 
 Trace read_scalesim_csv(const std::string& path) {
   std::ifstream is(path);
@@ -106,18 +132,14 @@ Trace read_scalesim_csv(const std::string& path) {
     }
     s.name = op.name;
     if (conv && op.name.find("DP") != std::string::npos) {
-      // SCALE-Sim expands a depthwise layer ("DP" in its name) into one single-channel layer per channel.
-      int64_t ch = s.channels;
-      for (int64_t c = 0; c < ch; ++c) {
-        Op one = op;
-        one.name = op.name + "Channel_" + std::to_string(c);
-        one.shape.name = one.name;
-        one.shape.channels = 1;
-        t.ops.push_back(one);
-      }
-    } else {
-      t.ops.push_back(op);
+      // SCALE-Sim expands a depthwise layer ("DP" in its name) into one single-channel layer per channel
+      // (<name>Channel_<i>), each run from a fresh memory state, so all of them time alike: one op of one
+      // channel, repeated per channel (reported as one row; per-channel figures are the row / repeat).
+      op.repeat = s.channels;
+      s.channels = 1;
     }
+    check_op_size(op);
+    t.ops.push_back(op);
   }
   if (header.empty()) throw_input_error(Location{path, 0, ""}, "empty topology file");
   if (t.ops.empty()) throw_input_error(Location{path, lineno, ""}, "the topology has a header but no layers");
@@ -185,7 +207,7 @@ TensorSpec read_tensor_spec(const std::string& path, const YAML::Node& n, const 
     char* end = nullptr;
     double d = std::strtod(s.c_str(), &end);
     if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(d))
-      throw_input_error(Location{path, v.Mark().line + 1, key_path + "." + k}, "expected a number, got "" + s + """);
+      throw_input_error(Location{path, v.Mark().line + 1, key_path + "." + k}, "expected a number, got " + quote_value(s));
     return d;
   };
   if (n["file"]) {
@@ -201,17 +223,19 @@ TensorSpec read_tensor_spec(const std::string& path, const YAML::Node& n, const 
     auto dist = model::parse_distribution(d);
     if (!dist)
       throw_input_error(Location{path, n["dist"].Mark().line + 1, key_path + ".dist"},
-                        "expected one of normal, uniform, laplace, got "" + d + """ +
+                        "expected one of normal, uniform, laplace, got " + quote_value(d) +
                             did_you_mean(d, {"normal", "uniform", "laplace"}));
     t.gen.dist = *dist;
   }
   if (n["scale"]) t.gen.scale = number(n["scale"], "scale");
   if (n["seed"]) {
-    double sd = number(n["seed"], "seed");
-    if (sd < 0 || sd != std::floor(sd))
+    const std::string sd = scalar(n["seed"], "seed");
+    uint64_t seed = 0;
+    auto res = std::from_chars(sd.data(), sd.data() + sd.size(), seed);
+    if (sd.empty() || res.ec != std::errc() || res.ptr != sd.data() + sd.size())
       throw_input_error(Location{path, n["seed"].Mark().line + 1, key_path + ".seed"},
-                        "expected a non-negative integer");
-    t.gen.seed = static_cast<uint64_t>(sd);
+                        "expected a non-negative integer below 2^64, got " + quote_value(sd));
+    t.gen.seed = seed;
     t.seed_given = true;
   }
   if (n["outliers"]) {
@@ -344,7 +368,10 @@ Op read_conv2d(OpReader& r) {
     throw_input_error(r.at("groups", r.node["groups"]), "in_c (" + std::to_string(in_c) + ") and out_c (" +
                                                              std::to_string(out_c) + ") must be multiples of groups (" +
                                                              std::to_string(groups) + ")");
-  int64_t H = in_h + 2 * ph, W = in_w + 2 * pw;
+  int64_t H = 0, W = 0, ph2 = 0, pw2 = 0;
+  if (!chk::mul_ok(ph, 2, &ph2) || !chk::mul_ok(pw, 2, &pw2) || !chk::add_ok(in_h, ph2, &H) ||
+      !chk::add_ok(in_w, pw2, &W))
+    throw_input_error(r.at("", r.node), "padded input size (in + 2 pad) exceeds the 64-bit range");
   if (kh > H || kw > W)
     throw_input_error(r.at("", r.node), "kernel " + std::to_string(kh) + "x" + std::to_string(kw) +
                                             " is larger than the padded input " + std::to_string(H) + "x" +
@@ -355,7 +382,8 @@ Op read_conv2d(OpReader& r) {
   s.channels = in_c / groups, s.num_filters = out_c / groups, s.stride_h = sh, s.stride_w = sw;
   s.ofmap_h = (H - kh) / sh + 1;
   s.ofmap_w = (W - kw) / sw + 1;
-  op.repeat *= groups;
+  if (!chk::mul_ok(op.repeat, groups, &op.repeat))
+    throw_input_error(r.at("repeat", r.node), "repeat x groups exceeds the 64-bit range");
   read_operands(r, op);
   return op;
 }
@@ -385,14 +413,9 @@ const std::map<std::string, OpParser>& op_parsers() {
 }
 
 Trace read_native_yaml(const std::string& path) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::ParserException& e) {
-    throw InputError(path + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax error: " + e.msg);
-  }
+  YAML::Node root = load_yaml_file(path);
   if (!root.IsMap()) throw InputError(path + ":1: expected a mapping with keys name, description, ops");
-  if (root["inputs"]) return read_graph_trace(path, root);  // a graph trace (lpsim import)
+  if (yaml_child(root, "inputs").IsDefined()) return read_graph_trace(path, root);  // a graph trace (lpsim import)
   Trace t;
   t.file = path;
   t.format = "yaml";
@@ -463,6 +486,7 @@ Trace read_native_yaml(const std::string& path) {
     op.name = name;
     op.shape.name = name;
     op.where = at;
+    check_op_size(op);
     t.ops.push_back(op);
   }
   return t;

@@ -13,6 +13,10 @@ namespace lpsim::trace {
 // `from` is where the trace path was given (for "cannot read" errors). Throws InputError.
 Trace read_trace(const std::string& path, const Location& from);
 
+// Throws InputError at op.where when a figure the models derive from an array op (M, K, M*K, K*N, M*N, MACs,
+// each times repeat) exceeds 64 bits. Readers call it for each array op they produce; the pre-flight for all.
+void check_op_size(const Op& op);
+
 // Keeps only the named ops (graph::filter_ops).
 inline void filter_ops(Trace& t, const std::vector<std::string>& names, const Location& where) {
   graph::filter_ops(t, names, where);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "util/text.h"
+
 namespace lpsim {
 
 std::string Location::str() const {
@@ -12,7 +14,8 @@ std::string Location::str() const {
 }
 
 void throw_input_error(const Location& where, const std::string& what) {
-  throw InputError(where.str() + ": " + what);
+  // One line, printable, bounded: file names, keys and values may come from untrusted input.
+  throw InputError(one_line(where.str() + ": " + what));
 }
 
 static size_t edit_distance(const std::string& a, const std::string& b) {

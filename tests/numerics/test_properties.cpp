@@ -233,11 +233,13 @@ TEST_CASE("round_to: fp32 equals the hardware double->float cast, fp16 equals _F
     const double want32 = static_cast<double>(static_cast<float>(d));
     const double got32 = round_to(kFP32, d, kIeeeRne);
     if (oracle::bits(static_cast<float>(got32)) != oracle::bits(static_cast<float>(want32)) || got32 != want32) ++bad32;
+#ifdef __FLT16_MAX__  // _Float16 exists (GCC 12; clang 14 on x86-64 lacks it: the fp16 half is checked by GCC builds)
     const double want16 = static_cast<double>(static_cast<_Float16>(d));
     const double got16 = round_to(kFP16, d, kIeeeRne);
     if (!(got16 == want16 && std::signbit(got16) == std::signbit(want16))) {
       if (bad16++ < 3) UNSCOPED_INFO("fp16 d=" << d << " got " << got16 << " want " << want16);
     }
+#endif
   }
   CHECK(bad32 == 0);
   CHECK(bad16 == 0);

@@ -40,11 +40,14 @@ TEST_CASE("trace: SCALE-Sim GEMM CSV without trailing commas", "[sim][trace]") {
   CHECK(t.ops[1].shape.K() == 129);
 }
 
-TEST_CASE("trace: DP layers expand to one layer per channel as in SCALE-Sim", "[sim][trace]") {
+TEST_CASE("trace: a DP layer is one single-channel op repeated per channel (SCALE-Sim's per-channel layers)",
+          "[sim][trace]") {
   trace::Trace t = trace::read_trace(data("traces/small_dp.csv"), {});
-  REQUIRE(t.ops.size() == 4);
-  CHECK(t.ops[3].name == "A_DPconv3x3Channel_3");
-  CHECK(t.ops[3].shape.K() == 9);
+  REQUIRE(t.ops.size() == 1);
+  CHECK(t.ops[0].name == "A_DPconv3x3");
+  CHECK(t.ops[0].repeat == 4);
+  CHECK(t.ops[0].shape.channels == 1);
+  CHECK(t.ops[0].shape.K() == 9);
 }
 
 TEST_CASE("trace: native YAML with padding, groups and repeat", "[sim][trace]") {

@@ -1,0 +1,56 @@
+# Same config and seed, same report: runs the bit-true config with run.threads 1 and 2 and once more with 2, and
+# the sweep with 1 and 2 jobs (points with run.threads 1 and 2), and compares the outputs byte for byte (the
+# sweep's results.csv without its wall_s column and point ids, which hash the settings).
+# -D LPSIM=<binary> -D DATA=<tests/data/determinism> -D WORKDIR=<scratch>
+file(REMOVE_RECURSE ${WORKDIR})
+file(MAKE_DIRECTORY ${WORKDIR})
+function(lpsim)
+  execute_process(COMMAND ${LPSIM} ${ARGN} WORKING_DIRECTORY ${WORKDIR} RESULT_VARIABLE rc OUTPUT_VARIABLE out
+                  ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "lpsim ${ARGN}: exit ${rc}\n${out}${err}")
+  endif()
+endfunction()
+function(same a b what)
+  file(READ ${WORKDIR}/${a} ta)
+  file(READ ${WORKDIR}/${b} tb)
+  if(NOT ta STREQUAL tb)
+    message(FATAL_ERROR "${what}: ${a} and ${b} differ")
+  endif()
+endfunction()
+
+lpsim(run ${DATA}/bit_true.yaml --set run.threads=1 --out t1 --format none)
+lpsim(run ${DATA}/bit_true.yaml --set run.threads=2 --out t2 --format none)
+lpsim(run ${DATA}/bit_true.yaml --set run.threads=2 --out t2b --format none)
+same(t1/layers.csv t2/layers.csv "1 vs 2 threads")
+same(t2/layers.csv t2b/layers.csv "rerun")
+# report.json also echoes the config (run.threads differs by design): compare its rows and totals only
+foreach(d t1 t2 t2b)
+  file(READ ${WORKDIR}/${d}/report.json j)
+  string(REGEX REPLACE "\"config\": \"[^\"]*\"" "" j "${j}")
+  string(REGEX REPLACE "run:\\\\n[^\"]*" "" j "${j}")
+  file(WRITE ${WORKDIR}/${d}/rows.json "${j}")
+endforeach()
+same(t2/rows.json t2b/rows.json "report.json rerun")
+
+# A sweep: every point's report is computed in its own process; jobs and threads must not change a number.
+file(READ ${DATA}/sweep.yaml spec)
+string(REPLACE "base: bit_true.yaml" "base: ${DATA}/bit_true.yaml\nset: {run.threads: 1}" s1 "${spec}")
+string(REPLACE "base: bit_true.yaml" "base: ${DATA}/bit_true.yaml\nset: {run.threads: 2}" s2 "${spec}")
+file(WRITE ${WORKDIR}/s1.yaml "${s1}")
+file(WRITE ${WORKDIR}/s2.yaml "${s2}")
+lpsim(sweep s1.yaml --jobs 1 --out w1)
+lpsim(sweep s2.yaml --jobs 2 --out w2)
+foreach(d w1 w2)
+  file(STRINGS ${WORKDIR}/${d}/results.csv lines)
+  set(kept "")
+  foreach(line ${lines})  # drop wall_s (third-last column: ..., wall_s, status, error) and the point id (a hash
+    # of the point's settings, which include run.threads here)
+    string(REGEX REPLACE ",[^,]*,([^,]*),([^,]*)$" ",\\1,\\2" line "${line}")
+    string(REGEX REPLACE "^([^,]*),[^,]*," "\\1,," line "${line}")
+    string(APPEND kept "${line}\n")
+  endforeach()
+  file(WRITE ${WORKDIR}/${d}/results_no_wall.csv "${kept}")
+endforeach()
+same(w1/results_no_wall.csv w2/results_no_wall.csv "sweep with 1 job / 1 thread vs 2 jobs / 2 threads")
+message("identical: layers.csv with 1 and 2 threads and on a rerun; sweep results.csv with 1 and 2 jobs")
