@@ -173,6 +173,9 @@ int cmd_run(const Args& args) {
   }
 
   std::string table = report::render_table(r), json = report::render_json(r), csv = report::render_csv(r);
+  // report.txt holds what the terminal shows, the task figures of a data set run included.
+  if (!r.task_columns.empty())
+    table += "\ntask (" + l.config.workload.dataset.images + "):\n" + report::render_task_table(r);
   files.clear();
   for (const auto& f : l.config.run.formats) {
     if (f == "table") files.add("report.txt", table);
@@ -202,7 +205,6 @@ int cmd_run(const Args& args) {
               << "x" << l.config.array.cols << " " << model::to_string(l.config.array.dataflow) << " array at "
               << l.config.array.clock_mhz << " MHz\n\n"
               << table;
-    if (!r.task_columns.empty()) std::cout << "\ntask (" << l.config.workload.dataset.images << "):\n" << report::render_task_table(r);
     if (!files.paths().empty()) std::cout << "\nwrote " << join(files.paths()) << "\n";
   } else if (format == "json") {
     std::cout << json;

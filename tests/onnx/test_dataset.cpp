@@ -89,10 +89,11 @@ TEST_CASE("dataset: the same run gives the same report with 1 and 2 threads and 
 }
 
 TEST_CASE("dataset: Ctrl-C stops the run and writes nothing", "[dataset][cli]") {
-  // 10,000 images one at a time: long enough to be interrupted after a second.
+  // 10,000 images one at a time take 12-25 s: SIGINT after 6 s lands inside the batch loop even on a loaded
+  // machine (at 1.5 s it could arrive before the handler was installed, and the process died of the signal).
   const std::string c = config("intr.yaml", test_set(10000), "", "dataset");
   const fs::path d = scratch("dataset");
-  const std::string cmd = "cd " + d.string() + " && timeout --preserve-status -s INT 1.5 " + std::string(LPSIM_BIN) +
+  const std::string cmd = "cd " + d.string() + " && timeout --preserve-status -s INT 6 " + std::string(LPSIM_BIN) +
                           " run " + c + " --out intr --set workload.batch=1 >intr.out 2>intr.err";
   const int status = std::system(cmd.c_str());
   CHECK(WEXITSTATUS(status) == 130);
