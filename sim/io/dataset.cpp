@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "io/npy.h"
+#include "util/text.h"
 
 namespace fs = std::filesystem;
 
@@ -80,7 +81,7 @@ Array read_array(const std::string& path, const std::string& b, int64_t first, i
     const NpyHeader h = parse_npy_header(b, path);
     elem = npy_element_size(h.descr);
     if (elem == 0 || h.descr == "|b1" || h.descr == "<f2")
-      fail(path, "dtype '" + h.descr + "' is not supported (float32, float64, uint8 or integer arrays)");
+      fail(path, "dtype '" + excerpt(h.descr) + "' is not supported (float32, float64, uint8 or integer arrays)");
     npy_checked_count(h, b, path, elem);
     a.shape = h.shape;
     offset = h.data_offset;

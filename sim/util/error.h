@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "util/text.h"
+
 namespace lpsim {
 
 // Where a value came from. line == 0 means "no line" (e.g. a --set override on the command line).
@@ -17,7 +19,9 @@ struct Location {
 
 class InputError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  // Messages quote untrusted input (names inside model files, .npy headers, YAML values): the message is made one
+  // printable line here, so that no throw site can break the one-line rule (control characters escaped).
+  explicit InputError(const std::string& what) : std::runtime_error(one_line(what, 4000)) {}
 };
 
 constexpr int kExitOk = 0;
