@@ -19,7 +19,7 @@ build=${LPSIM_FUZZ_BUILD:-build-fuzz}
 jobs=${LPSIM_FUZZ_JOBS:-1}
 command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ not found (bash scripts/install-deps.sh)" >&2; exit 2; }
 
-cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -DNDEBUG" \
   -DLPSIM_SANITIZE=address,undefined -DLPSIM_FUZZ=ON -DLPSIM_WERROR=ON >/dev/null
 mapfile -t targets < "$build/tests/fuzz/targets.txt"
 targets=("${targets[@]//[[:space:]]/}")

@@ -28,9 +28,9 @@ template <class Port>
 using SignalOf = sc_core::sc_signal<typename std::remove_reference_t<Port>::data_type>;
 
 // Word-wise copies between uint32_t arrays and port values of any width.
-inline void put(sc_core::sc_signal<bool>& s, const uint32_t* w) { s.write((w[0] & 1u) != 0); }
-inline void put(sc_core::sc_signal<uint32_t>& s, const uint32_t* w) { s.write(w[0]); }
-inline void put(sc_core::sc_signal<uint64_t>& s, const uint32_t* w) {
+[[maybe_unused]] inline void put(sc_core::sc_signal<bool>& s, const uint32_t* w) { s.write((w[0] & 1u) != 0); }
+[[maybe_unused]] inline void put(sc_core::sc_signal<uint32_t>& s, const uint32_t* w) { s.write(w[0]); }
+[[maybe_unused]] inline void put(sc_core::sc_signal<uint64_t>& s, const uint32_t* w) {
   s.write(static_cast<uint64_t>(w[0]) | static_cast<uint64_t>(w[1]) << 32);
 }
 template <int W>
@@ -39,9 +39,9 @@ void put(sc_core::sc_signal<sc_dt::sc_bv<W>>& s, const uint32_t* w) {
   for (int i = 0; i < (W + 31) / 32; ++i) v.set_word(i, w[i]);
   s.write(v);
 }
-inline void get(const sc_core::sc_signal<bool>& s, uint32_t* w) { w[0] = s.read() ? 1u : 0u; }
-inline void get(const sc_core::sc_signal<uint32_t>& s, uint32_t* w) { w[0] = s.read(); }
-inline void get(const sc_core::sc_signal<uint64_t>& s, uint32_t* w) {
+[[maybe_unused]] inline void get(const sc_core::sc_signal<bool>& s, uint32_t* w) { w[0] = s.read() ? 1u : 0u; }
+[[maybe_unused]] inline void get(const sc_core::sc_signal<uint32_t>& s, uint32_t* w) { w[0] = s.read(); }
+[[maybe_unused]] inline void get(const sc_core::sc_signal<uint64_t>& s, uint32_t* w) {
   const uint64_t v = s.read();
   w[0] = static_cast<uint32_t>(v);
   w[1] = static_cast<uint32_t>(v >> 32);
