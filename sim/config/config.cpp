@@ -1045,7 +1045,8 @@ uint64_t memory_budget_bytes(double max_memory_gib) {
   return static_cast<uint64_t>(pages) / 4 * 3 * static_cast<uint64_t>(page);
 }
 
-model::MemoryParams memory_for(const Config& c, const model::PeParams& pe, const model::LayerShape* layer) {
+model::MemoryParams memory_for(const Config& c, const model::PeParams& pe, const model::LayerShape* layer,
+                               bool per_tensor) {
   model::MemoryParams m = c.memory;
   const model::ResolvedPe r = model::resolve(pe);
   // Partial sums leave the array when ws/is fold K over the rows more than once (SCALE-Sim writes each fold's
@@ -1058,7 +1059,7 @@ model::MemoryParams memory_for(const Config& c, const model::PeParams& pe, const
       continue;
     }
     uint64_t tensor = 0;  // elements of the operand's tensor (per-tensor scale/exponent amortised over it)
-    if (layer) {
+    if (layer && per_tensor) {
       const model::LayerShape& s = *layer;
       tensor = op == model::kIfmap    ? static_cast<uint64_t>(s.ifmap_h) * s.ifmap_w * s.channels
                : op == model::kFilter ? static_cast<uint64_t>(s.K()) * s.N()

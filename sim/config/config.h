@@ -118,9 +118,12 @@ uint64_t memory_budget_bytes(double max_memory_gib);  // 0 = auto
 
 // The memory parameters a layer runs with: accelerator.memory.* with word_bits resolved for PE parameters `pe`
 // (the config's, or a workload override's): an explicit integer as given, auto from the formats
-// (model::operand_bits; per-tensor terms amortised over the layer's tensors). layer = nullptr: the design-level
-// figure (no per-tensor terms, no partial sums).
-model::MemoryParams memory_for(const Config& c, const model::PeParams& pe, const model::LayerShape* layer);
+// (model::operand_bits). per_tensor: include the per-tensor terms (DFP exponent, FP32 tensor scale) amortised over
+// the layer's tensors, for the bits a transfer moves; without them, the bits one element occupies in a buffer line
+// and a DRAM line (the timing model's capacity and bandwidth in elements: a per-tensor scale is one register, not
+// part of every line). layer = nullptr: the design-level figure (no per-tensor terms, no partial sums).
+model::MemoryParams memory_for(const Config& c, const model::PeParams& pe, const model::LayerShape* layer,
+                               bool per_tensor = false);
 
 // What the cost model needs to know about the configured design (formats, sizes, node, DRAM type, gating).
 cost::ArchDesc arch_desc(const Config& c);

@@ -25,7 +25,8 @@ using report::Value;
 // Everything here is per batch; the values stage decides how many batches run.
 struct OpTiming {
   model::LayerTiming lt;       // array ops, one instance (counts in elements, dot_width undone)
-  model::MemoryParams mem;     // array ops: the memory as the op sees it (bits per element from its formats)
+  model::MemoryParams mem;     // array ops: the memory as the op streams it (bits per element from its formats)
+  model::ElementBits bits[3];  // array ops: bits per element moved, per-tensor scales/exponents amortised too
   uint64_t sfu_cycles = 0;     // SFU ops
   uint64_t vector_ops = 0;     // vector unit work of the op
   uint64_t vector_cycles = 0;
@@ -47,7 +48,10 @@ std::vector<std::vector<OpTiming>> timing_stage(const cfg::Config& c, const std:
       if (n.on_array()) {
         // Bits per element follow the op's own formats (workload.overrides); a w-wide PE streams w-element
         // vectors of K (model::dot_shape).
-        t[gi][i].mem = cfg::memory_for(c, n.pe ? *n.pe : c.pe, &n.shape);
+        const model::PeParams& pe = n.pe ? *n.pe : c.pe;
+        t[gi][i].mem = cfg::memory_for(c, pe, &n.shape, false);
+        const model::MemoryParams moved = cfg::memory_for(c, pe, &n.shape, true);
+        for (int op = 0; op < 3; ++op) t[gi][i].bits[op] = moved.word_bits[op];
         shapes.push_back(model::dot_shape(n.shape, w));
         mems.push_back(model::dot_memory(t[gi][i].mem, w));
         where.emplace_back(gi, i);
@@ -235,12 +239,12 @@ OpCounts count_op(const cfg::Config& c, const Node& n, const OpTiming& t, const 
   o.total = o.compute + o.stall + o.vec_cycles;
   o.dense_total = lt.total_cycles * rep + o.vec_cycles;
   o.macs = lt.macs * rep;
-  act = times(cost::layer_activity(cost.arch(), n.shape, lt, t.mem.word_bits), rep);  // dense counts
+  act = times(cost::layer_activity(cost.arch(), n.shape, lt, t.bits), rep);  // dense counts
   act.vector_ops = o.vec_ops;
   act.cycles = o.total;
   for (int op = 0; op < 3; ++op) {
     o.sram_words[op] = (op == model::kOfmap ? lt.traffic[op].sram_writes : lt.traffic[op].sram_reads) * rep;
-    o.dram_bytes[op] = t.mem.word_bits[op].bytes(
+    o.dram_bytes[op] = t.bits[op].bytes(
         (op == model::kOfmap ? lt.traffic[op].dram_writes : lt.traffic[op].dram_reads) * rep);
   }
   if (sp) {
@@ -253,7 +257,7 @@ OpCounts count_op(const cfg::Config& c, const Node& n, const OpTiming& t, const 
     act.macs_skipped = o.skipped;
     for (int op = 0; op < 2; ++op) {
       if (!sp->compressed[op]) continue;  // compressed values + metadata replace the dense operand's traffic
-      const model::ElementBits& wb = t.mem.word_bits[op];
+      const model::ElementBits& wb = t.bits[op];
       act.sram_read_bits[op] = (wb.bits(sp->sram_words[op]) - sp->meta_sram_bits[op]) * mult;
       act.dram_read_bits = act.dram_read_bits - wb.bits(lt.traffic[op].dram_reads * rep) +
                            (sp->dram_bytes[op] * 8 - sp->meta_dram_bits[op]) * mult;
@@ -428,7 +432,7 @@ RunResult simulate(const cfg::Config& c, const RunPlan& plan, const Progress& pr
     double layer_peak = 0;
     for (int op = 0; op < 3; ++op) {
       row[k.sram_words[op]] = i64(o.sram_words[op]);
-      const uint64_t sram_bytes = tm[0][i].mem.word_bits[op].bytes(o.sram_words[op]);  // packed words
+      const uint64_t sram_bytes = tm[0][i].bits[op].bytes(o.sram_words[op]);  // packed words
       row[k.sram_bytes[op]] = i64(sram_bytes);
       sum_sram_bytes[op] += sram_bytes;
       row[k.dram_bytes[op]] = i64(o.dram_bytes[op]);
