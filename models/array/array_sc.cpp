@@ -145,10 +145,11 @@ void WriteBuffer::wait_all() {
 }
 
 // --------------------------------------------------------------------------------------- ArrayController
-ArrayController::ArrayController(sc_core::sc_module_name name, const ArrayParams& array, const MemoryParams& mem,
+ArrayController::ArrayController(sc_core::sc_module_name name, const ArrayParams& array,
+                                 const std::vector<MemoryParams>& mems,
                                  const std::vector<LayerShape>& layers, std::function<void(size_t, size_t)> progress,
                                  ReadBuffer& ifmap, ReadBuffer& filter, WriteBuffer& ofmap, DramChannel& dram)
-    : sc_module(name), array_(array), mem_(mem), layers_(layers), progress_(std::move(progress)),
+    : sc_module(name), array_(array), mems_(mems), layers_(layers), progress_(std::move(progress)),
       rd_{&ifmap, &filter}, wr_(ofmap), dram_(dram) {
   SC_THREAD(run);
 }
@@ -157,7 +158,7 @@ void ArrayController::run() {
   try {
     for (size_t l = 0; l < layers_.size(); ++l) {
       try {
-        results.push_back(run_layer(layers_[l]));
+        results.push_back(run_layer(layers_[l], mems_[l]));
       } catch (const LimitError& e) {
         throw LayerLimitError(l, e.what());
       }
@@ -177,8 +178,8 @@ void check(bool ok, const std::string& what) {
 
 // One layer, as SCALE-Sim runs it: fresh buffers, the active halves filled before cycle 0, folds one after
 // the other (column folds outer, row folds inner), OFMAP written back after the last line.
-LayerTiming ArrayController::run_layer(const LayerShape& layer) {
-  detail::LayerRun run(array_, mem_, layer);
+LayerTiming ArrayController::run_layer(const LayerShape& layer, const MemoryParams& mem) {
+  detail::LayerRun run(array_, mem, layer);
   const int64_t fill = std::max(run.read_plan(0).fill_cycles, run.read_plan(1).fill_cycles);
   const int64_t origin = now_cycles() + fill + 1;  // layer cycle 0
   for (int op = 0; op < 2; ++op) rd_[op]->start_layer(run.read_plan(op), origin);
@@ -239,27 +240,34 @@ LayerTiming ArrayController::run_layer(const LayerShape& layer) {
   return t;
 }
 
-ArrayTop::ArrayTop(sc_core::sc_module_name name, const ArrayParams& array, const MemoryParams& mem,
+ArrayTop::ArrayTop(sc_core::sc_module_name name, const ArrayParams& array, const std::vector<MemoryParams>& mems,
                    const std::vector<LayerShape>& layers, std::function<void(size_t, size_t)> progress)
     : sc_module(name),
       dram("dram"),
       ifmap("ifmap_sram", dram.lane0),
       filter("filter_sram", dram.lane1),
       ofmap("ofmap_sram", dram.lane2),
-      controller("controller", array, mem, layers, std::move(progress), ifmap, filter, ofmap, dram) {}
+      controller("controller", array, mems, layers, std::move(progress), ifmap, filter, ofmap, dram) {}
 
 }  // namespace sc
 
 std::vector<LayerTiming> run_timing(const ArrayParams& array, const MemoryParams& mem,
                                     const std::vector<LayerShape>& layers,
                                     std::function<void(size_t done, size_t total)> progress) {
+  return run_timing(array, std::vector<MemoryParams>(layers.size(), mem), layers, std::move(progress));
+}
+
+std::vector<LayerTiming> run_timing(const ArrayParams& array, const std::vector<MemoryParams>& mems,
+                                    const std::vector<LayerShape>& layers,
+                                    std::function<void(size_t done, size_t total)> progress) {
+  if (mems.size() != layers.size()) throw std::logic_error("run_timing: one MemoryParams per layer expected");
   static std::atomic<bool> used{false};
   if (used.exchange(true))
     throw std::logic_error("run_timing: the SystemC model elaborates once per process and has already run");
   if (layers.empty()) return {};
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);  // keep the banner off the terminal report
   // Never deleted: SystemC owns elaborated modules until the process ends.
-  auto* top = new sc::ArrayTop("array", array, mem, layers, std::move(progress));
+  auto* top = new sc::ArrayTop("array", array, mems, layers, std::move(progress));
   sc_core::sc_start();  // no clocks: returns when the controller has finished and no events remain
   if (top->controller.error) std::rethrow_exception(top->controller.error);
   if (!top->controller.finished) throw std::logic_error("run_timing: simulation stopped before the last layer");

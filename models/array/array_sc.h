@@ -19,5 +19,9 @@ namespace lpsim::model {
 std::vector<LayerTiming> run_timing(const ArrayParams& array, const MemoryParams& mem,
                                     const std::vector<LayerShape>& layers,
                                     std::function<void(size_t done, size_t total)> progress = {});
+// The same with memory parameters per layer (mems[i] for layers[i]: bits per word follow each layer's formats).
+std::vector<LayerTiming> run_timing(const ArrayParams& array, const std::vector<MemoryParams>& mems,
+                                    const std::vector<LayerShape>& layers,
+                                    std::function<void(size_t done, size_t total)> progress = {});
 
 }  // namespace lpsim::model

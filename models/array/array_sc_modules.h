@@ -99,7 +99,7 @@ SC_MODULE(WriteBuffer) {
 // with a memory event waits on the read buffers (prefetch arrival) and the write buffer (drain end).
 SC_MODULE(ArrayController) {
   SC_HAS_PROCESS(ArrayController);
-  ArrayController(sc_core::sc_module_name name, const ArrayParams& array, const MemoryParams& mem,
+  ArrayController(sc_core::sc_module_name name, const ArrayParams& array, const std::vector<MemoryParams>& mems,
                   const std::vector<LayerShape>& layers, std::function<void(size_t, size_t)> progress,
                   ReadBuffer& ifmap, ReadBuffer& filter, WriteBuffer& ofmap, DramChannel& dram);
   std::vector<LayerTiming> results;
@@ -108,9 +108,9 @@ SC_MODULE(ArrayController) {
 
  private:
   void run();
-  LayerTiming run_layer(const LayerShape& layer);
+  LayerTiming run_layer(const LayerShape& layer, const MemoryParams& mem);
   ArrayParams array_;
-  MemoryParams mem_;
+  std::vector<MemoryParams> mems_;  // one per layer
   std::vector<LayerShape> layers_;
   std::function<void(size_t, size_t)> progress_;
   ReadBuffer* rd_[2];
@@ -119,7 +119,7 @@ SC_MODULE(ArrayController) {
 };
 
 SC_MODULE(ArrayTop) {
-  ArrayTop(sc_core::sc_module_name name, const ArrayParams& array, const MemoryParams& mem,
+  ArrayTop(sc_core::sc_module_name name, const ArrayParams& array, const std::vector<MemoryParams>& mems,
            const std::vector<LayerShape>& layers, std::function<void(size_t, size_t)> progress);
   DramChannel dram;
   ReadBuffer ifmap, filter;

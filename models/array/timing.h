@@ -17,19 +17,62 @@ struct ArrayParams {
   int64_t cols = 32;  // C: PE columns
   Dataflow dataflow = Dataflow::kOS;
   double clock_mhz = 1000.0;
+  // Elements of K one PE consumes per cycle (a dot-product unit of width w; accelerator.pe.dot_width). 1 = one
+  // MAC per PE per cycle, SCALE-Sim's PE. Callers map a layer with dot_shape()/dot_memory() and convert the
+  // result back with dot_result(); the engine itself always streams one word per PE per cycle.
+  int64_t dot_width = 1;
 };
 
 // Per-operand memory parameters. Operand index: 0 = ifmap (A, M x K), 1 = filter (B, K x N), 2 = ofmap (C, M x N).
 enum Operand { kIfmap = 0, kFilter = 1, kOfmap = 2 };
 const char* operand_name(int op);  // "ifmap" | "filter" | "ofmap"
 
+// Bits one word (one element, or one dot_width-element vector) occupies in SRAM and DRAM, as the exact fraction
+// num / den. Shared scale bits make it fractional: an MXFP8 element is 8 + 8/32 = 8.25 bits (OCP MX v1.0 sec. 5:
+// one 8-bit E8M0 scale per 32-element block), i.e. {264, 32}. Whole numbers keep den = 1 (SCALE-Sim: {8, 1}).
+// A transfer of n words moves ceil(n * num / den) bits and ceil(n * num / (8 den)) bytes: scale bits are packed
+// with the elements, and only the transfer as a whole is rounded up to a byte (README "Bits per element").
+struct ElementBits {
+  uint64_t num = 8;
+  uint64_t den = 1;
+  constexpr ElementBits() = default;
+  constexpr ElementBits(uint64_t bits_num, uint64_t bits_den = 1) : num(bits_num), den(bits_den) {}  // NOLINT: 8 -> {8, 1}
+  double value() const { return static_cast<double>(num) / static_cast<double>(den); }
+  uint64_t bits(uint64_t words) const { return ceil_div(words, 1); }
+  uint64_t bytes(uint64_t words) const { return ceil_div(words, 8); }
+  bool whole() const { return num % den == 0; }
+  friend bool operator==(const ElementBits& a, const ElementBits& b) {
+    return static_cast<unsigned __int128>(a.num) * b.den == static_cast<unsigned __int128>(b.num) * a.den;
+  }
+  friend bool operator!=(const ElementBits& a, const ElementBits& b) { return !(a == b); }
+
+ private:
+  // ceil(words * num / (den * per)) in 128-bit arithmetic; LimitError when the result leaves the signed range.
+  uint64_t ceil_div(uint64_t words, uint64_t per) const {
+    const unsigned __int128 n = static_cast<unsigned __int128>(words) * num;
+    const unsigned __int128 d = static_cast<unsigned __int128>(den) * per;
+    const unsigned __int128 q = (n + d - 1) / d;
+    if (q > static_cast<unsigned __int128>(chk::kMax)) chk::overflow("traffic in bits");
+    return static_cast<uint64_t>(q);
+  }
+};
+std::string to_string(const ElementBits& b);  // "8", "8.25", "16.0000153" (up to 9 significant digits)
+
 struct MemoryParams {
   double sram_kib[3] = {8192, 8192, 8192};  // SRAM capacity per operand (double buffered: half active)
-  int word_bits[3] = {8, 8, 8};             // word size per operand
+  ElementBits word_bits[3];                 // bits per word per operand (8 = SCALE-Sim's 1-byte words)
   double dram_bw_bytes_per_cycle = 100;     // DRAM <-> SRAM bandwidth shared rule as SCALE-Sim (per operand)
   int64_t dram_latency_cycles = 1;          // latency of one DRAM request
-  int64_t sram_words(int op) const { return static_cast<int64_t>(sram_kib[op] * 1024.0 * 8.0 / word_bits[op]); }
-  double dram_bw_words(int op) const { return dram_bw_bytes_per_cycle * 8.0 / word_bits[op]; }
+  // Capacity in words and bandwidth in words per cycle follow the bits per word (fractional ones included): a
+  // 256 KiB buffer holds floor(2 Mibit / 8.25) MXFP8 elements. With den = 1 these are SCALE-Sim's expressions.
+  int64_t sram_words(int op) const {
+    return static_cast<int64_t>(sram_kib[op] * 1024.0 * 8.0 * static_cast<double>(word_bits[op].den) /
+                                static_cast<double>(word_bits[op].num));
+  }
+  double dram_bw_words(int op) const {
+    return dram_bw_bytes_per_cycle * 8.0 * static_cast<double>(word_bits[op].den) /
+           static_cast<double>(word_bits[op].num);
+  }
 };
 
 // One layer as the array sees it, in SCALE-Sim's conv form (no padding; for a GEMM: ifmap_h = M, ifmap_w = K,
@@ -75,5 +118,18 @@ class LayerLimitError : public LimitError {
   LayerLimitError(size_t layer_index, const std::string& what) : LimitError(what), layer(layer_index) {}
   size_t layer;
 };
+
+// ---- dot-product PEs (ArrayParams::dot_width = w > 1) -----------------------------------------------------------
+// A w-wide PE consumes a vector of w elements of K per step, so a layer streams as the same layer with K in
+// vectors of w: one word of the IFMAP and FILTER operands is a w-element vector (w x the element bits; SRAM
+// holds 1/w as many words, DRAM moves 1/w as many words per cycle), OFMAP words stay elements. Fold formulas
+// (README "Dot-product PEs"): K' = ceil(K / w) for a GEMM (and a 1x1 convolution), K' = Fh Fw ceil(C / w) for a
+// larger convolution (a vector holds w channels of one filter tap: taps come from different input pixels); the
+// folds and cycles are then SCALE-Sim's formulas with K' in place of K (w = 1: K' = K, unchanged).
+LayerShape dot_shape(const LayerShape& s, int64_t w);
+MemoryParams dot_memory(const MemoryParams& m, int64_t w);
+// Back to elements: MACs = the layer's M N K, IFMAP/FILTER traffic and DRAM rates x w (elements, the padding of a
+// last partial vector included: it moves as zeros).
+void dot_result(LayerTiming& t, const LayerShape& s, int64_t w);
 
 }  // namespace lpsim::model

@@ -120,7 +120,82 @@ struct PeOptions {
   bool overheads = true;            // clock priced per stored bit and cycle (register_pj keeps the data part)
   double scratchpad_bytes = 0;      // PE-local storage
   double scratchpad_bits_per_mac = 0;
+  int64_t dot_width = 1;            // w: elements of K per PE per cycle (a w-wide dot-product unit)
 };
+
+// A w-wide dot-product PE (w > 1; README "Dot-product PEs"): w multipliers, an adder tree over the w products
+// (w - 1 adds) plus the add that folds the tree's sum into the running sum (w product adders in all, as the
+// one-MAC PE has one), and the per-dot-product logic ONCE per unit instead of once per element: MX: one set of
+// block logic (shared-exponent add, alignment, conversion to the accumulator: mx_block) per block the vector
+// covers, ceil(w / block); float: one exponent-max/alignment/normalisation stage (priced as mx_block) and one
+// accumulator add; integer (DFP, per-tensor exponent): the INT32 accumulator add only. Register loads: operands
+// per MAC, the running sum once per cycle (1/w per MAC). Energy per MAC of the multipliers and product adders is
+// that of the one-MAC PE; shared logic spreads over the w MACs of a cycle.
+void widen_pe(PeDerivation& d, const TechTable& t, const model::ResolvedPe& pe, const PeOptions& o) {
+  const int64_t w = o.dot_width;
+  const double wd = static_cast<double>(w);
+  const Entry& reg = t.component("register_bit");
+  const Entry& facc = t.component("fp32_acc_add");
+  const Entry& mx = t.component("mx_block");
+  const Entry& al = t.component("aligned_add_48b");
+  const int wa = pe.a.element.width(), wb = pe.b.element.width();
+  const std::string ws = std::to_string(w);
+  d.area.multiplier_um2 *= wd;
+  int acc_bits = 32, sum_reg = 0, sets = 0;
+  switch (pe.mode) {
+    case model::PeMode::kInt:  // int32_add per product (the tree), one INT32 accumulator
+      d.area.adders_um2 *= wd;
+      break;
+    case model::PeMode::kMx: {  // today's one-MAC MX PE already holds one set of block logic and one acc add
+      const int block = pe.params.mx_block;
+      sets = static_cast<int>((w + block - 1) / block);
+      const double lane = d.area.adders_um2 - facc.area_um2 * pe.acc.width / 32.0;  // the block-sum adder
+      d.area.adders_um2 = lane * wd + facc.area_um2 * pe.acc.width / 32.0 * sets;
+      d.area.mx_logic_um2 = mx.area_um2 * sets;
+      acc_bits = pe.acc.width;
+      sum_reg = block_sum_bits(pe.a.element, pe.b.element, block);
+      d.items.push_back({"pe.dot_unit", d.area.adders_um2, "um^2/PE",
+                         ws + "-wide MX dot product: " + ws + " product adders (tree + block sum) + " +
+                             std::to_string(sets) + " x (mx_block + accumulator add), ceil(" + ws + "/" +
+                             std::to_string(block) + ") blocks per cycle",
+                         {"mx_block", "fp32_acc_add"}});
+      break;
+    }
+    case model::PeMode::kFloat: {
+      // Products aligned to the largest exponent and summed in fixed point at the fused adder's width (the
+      // one-MAC FMA's adder aligns, adds and normalises; a tree lane only adds): aligned_add_48b x width/48 per
+      // product, then one alignment/normalisation stage and one accumulator add per dot product.
+      const int pprod = significand_bits(pe.a.element) + significand_bits(pe.b.element);
+      const int fw = std::max(pe.acc.width, 1 + pe.acc.exp_bits + pprod);
+      d.mac.adder_pj = al.energy_pj * fw / 48.0;
+      const double acc_add_pj = facc.energy_pj * pe.acc.width / 32.0;
+      d.mac.block_pj = (mx.energy_pj + acc_add_pj) / wd;
+      d.area.adders_um2 = al.area_um2 * fw / 48.0 * wd + facc.area_um2 * pe.acc.width / 32.0;
+      d.area.mx_logic_um2 = mx.area_um2;
+      sets = 1;
+      acc_bits = pe.acc.width;
+      d.items.push_back({"pe.dot_unit", d.area.adders_um2 + d.area.mx_logic_um2, "um^2/PE",
+                         ws + "-wide float dot product: " + ws + " x aligned_add_48b x " + std::to_string(fw) +
+                             "/48 + one alignment/normalisation stage (mx_block) + one accumulator add (fp32_acc_add x " +
+                             std::to_string(pe.acc.width) + "/32)",
+                         {"aligned_add_48b", "mx_block", "fp32_acc_add"}});
+      break;
+    }
+  }
+  // Registers: w operand pairs, the running sum (MX: block sum + accumulator + 2 x 8-bit scales per block).
+  const int stored = static_cast<int>(w) * (wa + wb) + acc_bits + sum_reg + 16 * sets;
+  const double clk = o.overheads ? t.register_clock_pj_per_bit.value : 0.0;
+  const double data_pj = std::max(reg.energy_pj - clk, 0.0);
+  const double per_mac = wa + wb + (acc_bits + sum_reg) / wd;
+  d.mac.register_pj = per_mac * data_pj;
+  d.area.registers_um2 = stored * reg.area_um2;
+  if (o.overheads) d.mac.clock_pj = stored * clk;
+  d.mac.macs_per_cycle = wd;
+  d.items.push_back({"pe.dot_width", wd, "MACs/PE-cycle",
+                     ws + "-wide dot-product PE: " + std::to_string(stored) + " stored register bits, " +
+                         fmt(per_mac) + " loaded per MAC; multipliers x " + ws,
+                     {"register_bit"}});
+}
 
 PeDerivation derive_pe(const TechTable& t, const model::ResolvedPe& pe, const PeOptions& o) {
   const bool zero_gating = o.zero_gating;
@@ -247,6 +322,7 @@ PeDerivation derive_pe(const TechTable& t, const model::ResolvedPe& pe, const Pe
     d.items.push_back({"pe.scratchpad.area", d.area.scratchpad_um2, "um^2/PE",
                        fmt(o.scratchpad_bytes) + " B x 8 x sram.area_um2_per_bit", {"sram.area_um2_per_bit"}});
   }
+  if (o.dot_width > 1) widen_pe(d, t, pe, o);  // replaces the one-MAC figures above
   const double frac = t.gated_datapath_fraction.value;
   d.mac.gated_pj = (wa + wb) * data_pj + frac * d.mac.datapath_pj();
   d.items.push_back({"mac.gated", d.mac.gated_pj, "pJ/MAC",
@@ -349,6 +425,7 @@ ArchDesc make_arch(const model::ArrayParams& array, const model::MemoryParams& m
     a.sram_kib[op] = memory.sram_kib[op];
     a.word_bits[op] = memory.word_bits[op];
   }
+  a.dot_width = array.dot_width;
   a.sfu_present = sfu_lanes > 0;
   a.sfu_lanes = std::max(sfu_lanes, 1);
   a.node_nm = node_nm;
@@ -357,6 +434,11 @@ ArchDesc make_arch(const model::ArrayParams& array, const model::MemoryParams& m
 }
 
 Activity layer_activity(const ArchDesc& a, const model::LayerShape& s, const model::LayerTiming& t) {
+  return layer_activity(a, s, t, a.word_bits);
+}
+
+Activity layer_activity(const ArchDesc& a, const model::LayerShape& s, const model::LayerTiming& t,
+                        const model::ElementBits (&word_bits)[3]) {
   Activity act;
   act.macs_full = t.macs;
   const uint64_t outputs = static_cast<uint64_t>(s.M()) * static_cast<uint64_t>(s.N());
@@ -370,18 +452,18 @@ Activity layer_activity(const ArchDesc& a, const model::LayerShape& s, const mod
     act.int32_spills = outputs * ((steps + interval - 1) / interval);
   }
   for (int op = 0; op < 3; ++op) {
-    const uint64_t wb = static_cast<uint64_t>(a.word_bits[op]);
-    act.sram_read_bits[op] = t.traffic[op].sram_reads * wb;
-    act.sram_write_bits[op] = t.traffic[op].sram_writes * wb;
-    act.dram_read_bits += t.traffic[op].dram_reads * wb;
-    act.dram_write_bits += t.traffic[op].dram_writes * wb;
+    const model::ElementBits& wb = word_bits[op];
+    act.sram_read_bits[op] = wb.bits(t.traffic[op].sram_reads);
+    act.sram_write_bits[op] = wb.bits(t.traffic[op].sram_writes);
+    act.dram_read_bits += wb.bits(t.traffic[op].dram_reads);
+    act.dram_write_bits += wb.bits(t.traffic[op].dram_writes);
   }
   // ws and is write each output once per K fold (row_folds x M x N writes); every write after the first adds to the
   // partial sum the buffer holds, so it reads it first. SCALE-Sim's counts (and the report's SRAM columns) leave
   // those reads out; the cost model prices them with the implementation terms.
   const uint64_t psum_writes = t.traffic[model::kOfmap].sram_writes;
   if (a.overheads && a.dataflow != model::Dataflow::kOS && psum_writes > outputs)
-    act.sram_read_bits[model::kOfmap] += (psum_writes - outputs) * static_cast<uint64_t>(a.word_bits[model::kOfmap]);
+    act.sram_read_bits[model::kOfmap] += word_bits[model::kOfmap].bits(psum_writes - outputs);
   act.cycles = t.total_cycles;
   if (t.macs > 0) act.compute_cycles_per_mac = static_cast<double>(t.compute_cycles) / static_cast<double>(t.macs);
   return act;
@@ -418,9 +500,9 @@ CostModel::CostModel(const TechTable& t, const ArchDesc& a) : tech_(t), arch_(a)
     if (!(a.sram_kib[op] > 0))
       throw std::invalid_argument(std::string(kOpNames[op]) + " SRAM must be positive, got " + fmt(a.sram_kib[op]) +
                                   " KiB");
-    if (a.word_bits[op] < 1 || a.word_bits[op] > 64)
+    if (a.word_bits[op].den < 1 || a.word_bits[op].value() < 1 || a.word_bits[op].value() > 64)
       throw std::invalid_argument(std::string(kOpNames[op]) + " word size must be 1..64 bits, got " +
-                                  std::to_string(a.word_bits[op]));
+                                  model::to_string(a.word_bits[op]));
   }
   if (a.sfu_present && a.sfu_lanes < 1)
     throw std::invalid_argument("SFU lanes must be >= 1, got " + std::to_string(a.sfu_lanes));
@@ -449,6 +531,7 @@ CostModel::CostModel(const TechTable& t, const ArchDesc& a) : tech_(t), arch_(a)
   po.overheads = a.overheads;
   po.scratchpad_bytes = a.pe_scratchpad_bytes;
   po.scratchpad_bits_per_mac = a.pe_scratchpad_bits_per_mac;
+  po.dot_width = a.dot_width;
   PeDerivation d = derive_pe(t, a.pe, po);
   scale_pe(d, dyn);
   mac_ = d.mac;
@@ -460,7 +543,8 @@ CostModel::CostModel(const TechTable& t, const ArchDesc& a) : tech_(t), arch_(a)
     pe_area_ = PeArea{};
     pe_area_.spill_um2 = d.area.spill_um2;
     pe_area_.scratchpad_um2 = d.area.scratchpad_um2;  // PE-local storage is not part of the synthesized PE
-    pe_area_.synth_um2 = a.pe_synth_nand2_eq * t.sfu_nand2_area_um2.value * scale_.area;
+    // A w-wide PE as w synthesized one-MAC PEs (the RTL has no dot-product unit: no sharing is credited).
+    pe_area_.synth_um2 = a.pe_synth_nand2_eq * t.sfu_nand2_area_um2.value * scale_.area * static_cast<double>(a.dot_width);
     if (a.zero_gating) pe_area_.zero_gating_um2 = frac * pe_area_.synth_um2;
     d.items.push_back({"pe.area.synth", pe_area_.total_um2(), "um^2/PE",
                        fmt(a.pe_synth_nand2_eq) + " NAND2-eq (" + a.pe_synth_source + ") x nand2_area_um2" +
@@ -477,7 +561,9 @@ CostModel::CostModel(const TechTable& t, const ArchDesc& a) : tech_(t), arch_(a)
     // triangle of n(n-1)/2 registers; partial sums leaving a ws/is array are de-skewed the same way before they
     // are written as one row (Kung & Leiserson's schedule; models/array's fill and drain cycles).
     const double r = static_cast<double>(a.rows), c = static_cast<double>(a.cols);
-    const int wa = a.pe.a.element.width(), wb = a.pe.b.element.width(), wacc = a.pe.acc.width;
+    // A w-wide PE takes w-element operand vectors: the operand edges carry w x the element bits.
+    const int64_t wa = a.pe.a.element.width() * a.dot_width, wb = a.pe.b.element.width() * a.dot_width;
+    const int wacc = a.pe.acc.width;
     const double left = r * (r - 1) / 2, top = c * (c - 1) / 2;
     std::string what;
     switch (a.dataflow) {
@@ -577,6 +663,7 @@ Breakdown CostModel::area_um2() const {
     b.add("pe_array.multipliers", pes * pe_area_.multiplier_um2);
     b.add("pe_array.adders", pes * pe_area_.adders_um2);
     if (arch_.pe.mode == model::PeMode::kMx) b.add("pe_array.mx_logic", pes * pe_area_.mx_logic_um2);
+    else if (pe_area_.mx_logic_um2 > 0) b.add("pe_array.dot_logic", pes * pe_area_.mx_logic_um2);  // float, w > 1
   }
   if (pe_area_.spill_um2 > 0) b.add("pe_array.int32_spill", pes * pe_area_.spill_um2);
   if (pe_area_.synth_um2 == 0) b.add("pe_array.registers", pes * pe_area_.registers_um2);
@@ -619,6 +706,8 @@ Breakdown CostModel::energy_pj(const Activity& a) const {
       blocks = (a.macs_full + a.macs_gated + block - 1) / block;
     }
     b.add("pe.mx_blocks", static_cast<double>(blocks) * block_pj_);
+  } else if (mac_.block_pj > 0) {  // float dot-product PE: alignment + accumulator add once per dot product
+    b.add("pe.dot_logic", full * mac_.block_pj);
   }
   if (spill_pj_ > 0) {
     uint64_t spills = a.int32_spills;

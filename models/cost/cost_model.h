@@ -25,7 +25,8 @@ struct ArchDesc {
   int64_t cols = 32;
   model::ResolvedPe pe = model::resolve(model::PeParams{});  // formats, accumulator, MX block, INT32 policy
   double sram_kib[3] = {256, 256, 128};  // per operand (model::Operand), total of the double buffer
-  int word_bits[3] = {8, 8, 8};
+  model::ElementBits word_bits[3];  // bits per element in SRAM/DRAM (design level; layers may pass their own)
+  int64_t dot_width = 1;            // elements of K per PE per cycle (accelerator.pe.dot_width)
   bool sfu_present = true;
   int sfu_lanes = 32;
   double clock_mhz = 1000;
@@ -83,6 +84,10 @@ struct Activity {
 // One layer's counts from the timing model: MACs, MX blocks (M*N*ceil(K/block)), INT32 spills
 // (M*N*ceil(ceil(K/2)/interval), one accumulation chain per output), SRAM/DRAM words x word bits, total cycles.
 Activity layer_activity(const ArchDesc& a, const model::LayerShape& s, const model::LayerTiming& t);
+// The same with the layer's own bits per element (its formats may differ from the design's: workload.overrides,
+// per-tensor DFP exponents); SRAM/DRAM bits = ElementBits::bits(words).
+Activity layer_activity(const ArchDesc& a, const model::LayerShape& s, const model::LayerTiming& t,
+                        const model::ElementBits (&word_bits)[3]);
 
 // Component name -> value, in a fixed order (area in um^2 or energy in pJ).
 struct Breakdown {
@@ -105,10 +110,11 @@ struct MacCost {
   double clock_pj = 0;       // per PE and clocked cycle: every stored register bit x its clock energy
   double scratchpad_pj = 0;  // PE-local scratchpad traffic per MAC (ArchDesc::pe_scratchpad_bits_per_mac)
   double gated_pj = 0;       // a MAC with a zero operand: operand registers + gating fraction of the datapath
+  double macs_per_cycle = 1; // a w-wide dot-product PE does w MACs per cycle (ArchDesc::dot_width)
   double datapath_pj() const { return multiplier_pj + adder_pj; }
-  // One MAC at full utilization (one MAC per PE per cycle, so one cycle of clock).
+  // One MAC at full utilization (macs_per_cycle MACs per PE per cycle share one cycle of clock).
   double total_pj() const {
-    return multiplier_pj + adder_pj + block_pj + spill_pj + register_pj + clock_pj + scratchpad_pj;
+    return multiplier_pj + adder_pj + block_pj + spill_pj + register_pj + clock_pj / macs_per_cycle + scratchpad_pj;
   }
 };
 

@@ -94,6 +94,18 @@ ResolvedPe resolve(const PeParams& p);
 // "eXmY" -> IEEE-style float (bias 2^(X-1)-1, Inf/NaN, subnormals) or a named float format; nullopt otherwise.
 std::optional<num::NumberFormat> parse_float_format(std::string_view name);
 
+// ---- storage -------------------------------------------------------------------------------------------------------
+
+// Bits one element of a GEMM operand occupies in SRAM and DRAM (`word_bits: auto`, README "Bits per element"):
+//   A, B (op 0, 1): MX: element bits + 8 / mx_block (OCP MX v1.0 sec. 5: one 8-bit E8M0 scale per block, packed
+//                   with its elements: MXFP8 8.25, MXFP6 6.25, MXFP4 4.25 bits); float: the format's width, + 32 /
+//                   tensor_elements with per-tensor scaling (one fp32 scale per tensor); integer (DFP, Das et al.
+//                   2018 sec. 3): the width + 8 / tensor_elements (one 8-bit shared exponent per tensor).
+//   C (op 2):       the output format's width; the accumulator's (int32: 32) when partial sums leave the array
+//                   (`partial_sums`: ws/is with more than one fold along K).
+// tensor_elements = 0 leaves the per-tensor terms out (a design-level figure with no layer in view).
+ElementBits operand_bits(const ResolvedPe& r, int op, uint64_t tensor_elements, bool partial_sums);
+
 // ---- one GEMM ----------------------------------------------------------------------------------------------------
 
 // Accumulation order (README.md "Accumulation order"): output-stationary = one chain over all of K inside one PE;

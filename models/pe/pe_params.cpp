@@ -191,4 +191,22 @@ ResolvedPe resolve(const PeParams& p) {
   return r;
 }
 
+ElementBits operand_bits(const ResolvedPe& r, int op, uint64_t tensor_elements, bool partial_sums) {
+  if (op == kOfmap) {
+    if (!partial_sums) return {static_cast<uint64_t>(r.out.width), 1};
+    return {static_cast<uint64_t>(r.mode == PeMode::kInt ? 32 : r.acc.width), 1};
+  }
+  const OperandFormat& f = op == kIfmap ? r.a : r.b;
+  const uint64_t w = static_cast<uint64_t>(f.element.width());
+  if (r.mode == PeMode::kMx) {
+    const uint64_t block = static_cast<uint64_t>(r.params.mx_block);
+    return {w * block + 8, block};  // 8-bit E8M0 scale per block
+  }
+  uint64_t per_tensor = 0;  // bits stored once per tensor
+  if (r.mode == PeMode::kInt) per_tensor = 8;                    // DFP shared exponent
+  else if (r.params.tensor_scaling) per_tensor = 32;             // fp32 per-tensor scale
+  if (per_tensor == 0 || tensor_elements == 0) return {w, 1};
+  return {w * tensor_elements + per_tensor, tensor_elements};
+}
+
 }  // namespace lpsim::model

@@ -118,9 +118,9 @@ uint64_t pe_lanes(const double* qa, const double* qb, int64_t M, int64_t N, int6
   return issued;
 }
 
-void fill_traffic(SparsityOperandStats& o, const OperandTraffic& t, int word_bits) {
+void fill_traffic(SparsityOperandStats& o, const OperandTraffic& t, const ElementBits& word_bits) {
   o.sram_read_words_dense = t.sram_reads;
-  o.dram_read_bytes_dense = static_cast<uint64_t>(cdiv(static_cast<int64_t>(t.dram_reads) * word_bits, 8));
+  o.dram_read_bytes_dense = word_bits.bytes(t.dram_reads);
   if (!o.compressed || o.elements == 0) {
     o.index_bits = 0;
     o.stored = o.elements;
@@ -130,11 +130,13 @@ void fill_traffic(SparsityOperandStats& o, const OperandTraffic& t, int word_bit
   }
   const uint64_t sram_vals = scale_round(t.sram_reads, o.stored, o.elements);
   o.sram_meta_bits = sram_vals * static_cast<uint64_t>(o.index_bits);
-  o.sram_read_words = sram_vals + static_cast<uint64_t>(cdiv(static_cast<int64_t>(o.sram_meta_bits), word_bits));
+  // metadata in whole words: ceil(meta_bits / bits per word), bits per word = num / den
+  o.sram_read_words = sram_vals +
+                      static_cast<uint64_t>((static_cast<unsigned __int128>(o.sram_meta_bits) * word_bits.den +
+                                             word_bits.num - 1) / word_bits.num);
   const uint64_t dram_vals = scale_round(t.dram_reads, o.stored, o.elements);
   o.dram_meta_bits = dram_vals * static_cast<uint64_t>(o.index_bits);
-  o.dram_read_bytes = static_cast<uint64_t>(
-      cdiv(static_cast<int64_t>(dram_vals * static_cast<uint64_t>(word_bits) + o.dram_meta_bits), 8));
+  o.dram_read_bytes = static_cast<uint64_t>(cdiv(static_cast<int64_t>(word_bits.bits(dram_vals) + o.dram_meta_bits), 8));
 }
 
 }  // namespace

@@ -37,7 +37,10 @@ int cmd_validate_cost(const Args& args) {
       "check", "exit 1 when a row's ratio is outside its band (the test uses this)")(
       "jobs,j", po::value<unsigned>()->default_value(0), "workload runs at a time (0 = every core)")(
       "keep", po::value<std::string>(), "keep the runs' reports in this directory (default: a temporary one)")(
-      "pe-table", "print energy per MAC and PE area by format (README's table) as Markdown instead, and exit");
+      "pe-table", "print energy per MAC and PE area by format (README's table) as Markdown instead, and exit")(
+      "dot-table", po::value<int64_t>()->implicit_value(32),
+      "print PE area and energy per MAC of one-MAC PEs against N-wide dot-product PEs (accelerator.pe.dot_width, "
+      "default 32) at 7 nm as Markdown, and exit");
   po::positional_options_description pos;
   pos.add("manifest", 1);
   po::variables_map vm;
@@ -61,8 +64,16 @@ int cmd_validate_cost(const Args& args) {
       "  lpsim validate-cost my_designs.yaml --format markdown --keep out/validation\n"
       "      your own designs, as a Markdown table; every run's report kept\n"
       "  lpsim validate-cost --pe-table\n"
-      "      energy per MAC and PE area of every PE format at 45 and 7 nm, with and without the implementation terms\n"};
+      "      energy per MAC and PE area of every PE format at 45 and 7 nm, with and without the implementation terms\n"
+      "  lpsim validate-cost --dot-table 32\n"
+      "      one-MAC PEs against 32-wide dot-product PEs: area and energy per MAC, bits per element, vs FP8\n"};
   if (!parse_command_line("validate-cost", args, opts, pos, vm, help)) return kExitOk;
+  if (vm.count("dot-table")) {
+    const int64_t w = vm["dot-table"].as<int64_t>();
+    if (w < 1 || w > 4096) bad_option("--dot-table", "expected a width from 1 to 4096, got " + std::to_string(w));
+    std::cout << costval::render_dot_table(w);
+    return kExitOk;
+  }
   if (vm.count("pe-table")) {
     std::cout << costval::render_pe_table();
     return kExitOk;

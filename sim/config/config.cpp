@@ -114,10 +114,19 @@ const std::vector<KeySpec>& schema() {
                        " operand (double buffered: half is active, half prefetches)",
                    {}, [op](Config& c, const Value& v) { c.memory.sram_kib[op] = v.d; },
                    [op](const Config& c) { return fmt_real(c.memory.sram_kib[op]); }});
-      s.push_back({base + ".word_bits", Type::kPosInt, "8", "bits",
-                   std::string("word size of one ") + kOperandKeys[op] + " element in SRAM and DRAM", {},
-                   [op](Config& c, const Value& v) { c.memory.word_bits[op] = static_cast<int>(v.i); },
-                   [op](const Config& c) { return std::to_string(c.memory.word_bits[op]); }});
+      const char* from[3] = {"the activation format (accelerator.pe.activations)",
+                             "the weight format (accelerator.pe.weights)",
+                             "the output format (accelerator.pe.output), or the accumulator's width where partial "
+                             "sums leave the array (ws/is with more than one fold along K)"};
+      KeySpec wb{base + ".word_bits", Type::kPosInt, "auto", "bits",
+                 std::string("bits one ") + kOperandKeys[op] + " element occupies in SRAM and DRAM. auto = from " +
+                     from[op] + ", shared scale bits amortised (MX: + 8/32 per element; DFP: one 8-bit exponent "
+                     "per tensor); README \"Bits per element\". An integer overrides (SCALE-Sim .cfg: 8)",
+                 {},
+                 [op](Config& c, const Value& v) { c.word_bits[op] = static_cast<int>(v.i); },
+                 [op](const Config& c) { return c.word_bits[op] > 0 ? std::to_string(c.word_bits[op]) : "auto"; }};
+      wb.auto_text = "auto";
+      s.push_back(wb);
     }
     s.push_back({"accelerator.memory.dram.bandwidth_bytes_per_cycle", Type::kPosReal, "32", "B/cycle",
                  "DRAM <-> SRAM bandwidth available to each operand stream (SCALE-Sim's Bandwidth x word bytes)", {},
@@ -161,6 +170,12 @@ const std::vector<KeySpec>& schema() {
                  {"wrap", "saturate", "spill"},
                  [](Config& c, const Value& v) { c.pe.int32_policy = *model::parse_int32_policy(v.s); },
                  [](const Config& c) { return std::string(model::to_string(c.pe.int32_policy)); }});
+    s.push_back({"accelerator.pe.dot_width", Type::kPosInt, "1", "elements/cycle",
+                 "elements of K one PE consumes per cycle: a dot-product unit of this width (w multipliers, an adder "
+                 "tree, one set of MX block logic per dot product). K streams in ceil(K/w) steps per PE (README "
+                 "\"Dot-product PEs\"); 1 = one MAC per PE per cycle, SCALE-Sim's timing", {},
+                 [](Config& c, const Value& v) { c.array.dot_width = v.i; },
+                 [](const Config& c) { return std::to_string(c.array.dot_width); }});
     s.push_back({"accelerator.pe.spill_interval", Type::kPosInt, "16", "steps",
                  "spill policy: VNNI accumulations (2 products each) per INT32 partial sum", {},
                  [](Config& c, const Value& v) { c.pe.spill_interval = static_cast<int>(v.i); },
@@ -429,6 +444,7 @@ const std::vector<KeySpec>& schema() {
     range("accelerator.memory.dram.bandwidth_bytes_per_cycle", 0.001, 1e6);
     range("accelerator.memory.dram.latency_cycles", 1, 1e6);
     range("accelerator.pe.spill_interval", 1, 1 << 20);
+    range("accelerator.pe.dot_width", 1, 4096);
     range("accelerator.pe.dfp_add_shift", 0, 62);
     range("accelerator.sfu.lanes", 1, 4096);
     range("accelerator.sparsity.window", 1, 1 << 20);
@@ -515,8 +531,13 @@ Value parse_value(const KeySpec& spec, const YAML::Node& n, const Location& at) 
     case Type::kNonNegInt: {
       std::string what = type_name(spec.type);
       expect_scalar("a " + what);
+      if (!spec.auto_text.empty() && n.Scalar() == spec.auto_text) {
+        v.i = 0;  // resolved where it is used
+        return v;
+      }
       if (!parse_int(n.Scalar(), v.i) || (spec.type == Type::kPosInt ? v.i <= 0 : v.i < 0))
-        throw_input_error(at, "expected a " + what + ", got " + describe(n));
+        throw_input_error(at, "expected a " + what + (spec.auto_text.empty() ? "" : " or " + spec.auto_text) +
+                                  ", got " + describe(n));
       if (spec.max > 0 && (static_cast<double>(v.i) > spec.max || static_cast<double>(v.i) < spec.min))
         throw_input_error(at, "expected an integer from " + fmt_real(std::max(spec.min, spec.type == Type::kPosInt ? 1.0 : 0.0)) +
                                   " to " + fmt_real(spec.max) + ", got " + describe(n));
@@ -956,11 +977,20 @@ Config load_config(const std::string& path, const std::vector<Override>& overrid
     auto it = kKeys.find(e.key());
     throw_input_error(c.loc(it != kKeys.end() ? it->second : "accelerator.pe"), e.what());
   }
+  // Design-level bits per word (SRAM capacity check, cost model's buffers): per element, no per-tensor terms;
+  // each layer's own figure comes from memory_for().
+  c.memory = memory_for(c, c.pe, nullptr);
   try {
     model::validate_sparsity(c.sparsity);
   } catch (const model::SparsityParamError& e) {
     throw_input_error(c.loc("accelerator.sparsity." + e.key()), e.what());
   }
+  // The sparse timing model (models/sparsity) schedules single-MAC PEs; a dot-product PE skips whole vectors.
+  if (c.array.dot_width > 1 && c.sparsity.scheme != model::SparsityScheme::kNone)
+    throw_input_error(c.loc("accelerator.pe.dot_width"),
+                      "dot-product PEs (dot_width " + std::to_string(c.array.dot_width) +
+                          ") cannot be combined with accelerator.sparsity.scheme (the sparse timing model has "
+                          "one-MAC PEs); set dot_width: 1 or scheme: none");
   // Technology table: built in, or a file relative to the config (as the trace); then the node and DRAM type are
   // checked by building the cost model once.
   if (c.cost.tech_table == "builtin") {
@@ -998,7 +1028,7 @@ Config load_config(const std::string& path, const std::vector<Override>& overrid
     if (have < need)
       throw_input_error(c.loc(base + ".sram_kib"),
                         fmt_real(c.memory.sram_kib[op]) + " KiB holds " + std::to_string(have) + " words of " +
-                            std::to_string(c.memory.word_bits[op]) + " bits, fewer than one array row of operands (" +
+                            model::to_string(c.memory.word_bits[op]) + " bits, fewer than one array row of operands (" +
                             std::to_string(need) + " words for a double-buffered " + std::to_string(c.array.rows) +
                             "x" + std::to_string(c.array.cols) + " array)");
   }
@@ -1013,6 +1043,31 @@ uint64_t memory_budget_bytes(double max_memory_gib) {
   const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
   if (pages <= 0 || page <= 0) return static_cast<uint64_t>(8 * kGiB);  // unknown machine: a modest default
   return static_cast<uint64_t>(pages) / 4 * 3 * static_cast<uint64_t>(page);
+}
+
+model::MemoryParams memory_for(const Config& c, const model::PeParams& pe, const model::LayerShape* layer,
+                               bool per_tensor) {
+  model::MemoryParams m = c.memory;
+  const model::ResolvedPe r = model::resolve(pe);
+  // Partial sums leave the array when ws/is fold K over the rows more than once (SCALE-Sim writes each fold's
+  // outputs); os keeps the whole dot product inside a PE.
+  const bool psums = layer && c.array.dataflow != model::Dataflow::kOS &&
+                     model::dot_shape(*layer, c.array.dot_width).K() > c.array.rows;
+  for (int op = 0; op < 3; ++op) {
+    if (c.word_bits[op] > 0) {
+      m.word_bits[op] = {static_cast<uint64_t>(c.word_bits[op]), 1};
+      continue;
+    }
+    uint64_t tensor = 0;  // elements of the operand's tensor (per-tensor scale/exponent amortised over it)
+    if (layer && per_tensor) {
+      const model::LayerShape& s = *layer;
+      tensor = op == model::kIfmap    ? static_cast<uint64_t>(s.ifmap_h) * s.ifmap_w * s.channels
+               : op == model::kFilter ? static_cast<uint64_t>(s.K()) * s.N()
+                                      : static_cast<uint64_t>(s.M()) * s.N();
+    }
+    m.word_bits[op] = model::operand_bits(r, op, tensor, psums);
+  }
+  return m;
 }
 
 cost::ArchDesc arch_desc(const Config& c) {

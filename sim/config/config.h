@@ -83,7 +83,8 @@ struct RunConfig {
 struct Config {
   std::string source_file;  // the config file as given on the command line
   model::ArrayParams array;
-  model::MemoryParams memory;
+  model::MemoryParams memory;  // word_bits: design-level bits per element (per-tensor terms left out)
+  int word_bits[3] = {0, 0, 0};  // accelerator.memory.*.word_bits as given; 0 = auto (memory_for resolves it)
   model::PeParams pe;    // PE arithmetic (formats, accumulator, INT32 policy); seed follows run.seed
   model::SfuParams sfu;  // clock_mhz follows accelerator.array.clock_mhz
   model::VectorParams vector;  // the vector unit (elementwise, pooling, normalisation ops of models)
@@ -114,6 +115,15 @@ Config load_config(const std::string& path, const std::vector<Override>& overrid
 // leaves room for the OS and a second process on the same machine).
 uint64_t memory_budget_bytes(const Config& c);
 uint64_t memory_budget_bytes(double max_memory_gib);  // 0 = auto
+
+// The memory parameters a layer runs with: accelerator.memory.* with word_bits resolved for PE parameters `pe`
+// (the config's, or a workload override's): an explicit integer as given, auto from the formats
+// (model::operand_bits). per_tensor: include the per-tensor terms (DFP exponent, FP32 tensor scale) amortised over
+// the layer's tensors, for the bits a transfer moves; without them, the bits one element occupies in a buffer line
+// and a DRAM line (the timing model's capacity and bandwidth in elements: a per-tensor scale is one register, not
+// part of every line). layer = nullptr: the design-level figure (no per-tensor terms, no partial sums).
+model::MemoryParams memory_for(const Config& c, const model::PeParams& pe, const model::LayerShape* layer,
+                               bool per_tensor = false);
 
 // What the cost model needs to know about the configured design (formats, sizes, node, DRAM type, gating).
 cost::ArchDesc arch_desc(const Config& c);

@@ -90,6 +90,13 @@ YAML::Node scalesim_cfg_to_yaml(const std::string& path, std::map<std::string, L
     cur[p.substr(start)] = value;
     where[m->path] = Location{path, lineno, section + "." + key + " (" + m->path + ")"};
   }
+  // SCALE-Sim counts 1-byte words whatever the data (its Bandwidth is in words per cycle): a .cfg keeps them, so
+  // its runs stay SCALE-Sim-exact (lpsim's own default, word_bits: auto, follows the number formats).
+  for (const char* op : {"ifmap", "filter", "ofmap"}) {
+    root["accelerator"]["memory"][op]["word_bits"] = "8";
+    where[std::string("accelerator.memory.") + op + ".word_bits"] =
+        Location{path, 1, std::string("accelerator.memory.") + op + ".word_bits (8 for a SCALE-Sim .cfg)"};
+  }
   // A SCALE-Sim user's scripts read SCALE-Sim's own report files: write them unless --set says otherwise.
   root["run"]["scalesim_reports"] = "true";
   where["run.scalesim_reports"] = Location{path, 1, "run.scalesim_reports (default for a SCALE-Sim .cfg)"};

@@ -248,8 +248,8 @@ double static_quantity(const cfg::Config& c, const std::vector<std::string>& w, 
     if (a == "mac_datapath") return m.mac().datapath_pj();
     if (a == "mac") return m.mac().total_pj();
     for (int op : ops) {
-      if (a == std::string("sram_") + names[op] + "_word") return m.sram_read_pj_per_bit(op) * c.memory.word_bits[op];
-      if (a == std::string("dram_") + names[op] + "_word") return m.dram_pj_per_bit() * c.memory.word_bits[op];
+      if (a == std::string("sram_") + names[op] + "_word") return m.sram_read_pj_per_bit(op) * c.memory.word_bits[op].value();
+      if (a == std::string("dram_") + names[op] + "_word") return m.dram_pj_per_bit() * c.memory.word_bits[op].value();
     }
     // scratchpad_word: one operand word (the activation format's width) in the PE scratchpad
     if (c.cost.pe_scratchpad_bits_per_mac <= 0)
@@ -588,6 +588,46 @@ std::string render_pe_table() {
     os << "| " << p.label << " | " << f3(m45.datapath_pj()) << " | " << f3(m45.total_pj()) << " | "
        << f3(off.total_pj()) << " | " << f0(cost::pe_area(t, r, 45).total_um2()) << " | " << f3(m7.total_pj())
        << " | " << f0(cost::pe_area(t, r, 7).total_um2()) << " |\n";
+  }
+  return os.str();
+}
+
+std::string render_dot_table(int64_t width) {
+  const cost::TechTable& t = cfg::default_tech_table();
+  const char* fmts[] = {"fp8_e4m3", "bf16", "int8", "mxfp8_e4m3", "mxfp6_e3m2", "mxfp4_e2m1", "mxint8"};
+  struct Fig {
+    double bits, area1, area_w, pj1, pj_w;
+  };
+  auto figs = [&](const char* f) {
+    model::PeParams pp;
+    pp.format_a = pp.format_b = f;
+    cost::ArchDesc a;
+    a.pe = model::resolve(pp);
+    a.node_nm = 7;
+    const cost::CostModel one(t, a);
+    a.dot_width = width;
+    const cost::CostModel wide(t, a);
+    const double w = static_cast<double>(width);
+    return Fig{model::operand_bits(a.pe, model::kIfmap, 0, false).value(), one.pe_area().total_um2(),
+               wide.pe_area().total_um2() / w, one.mac().total_pj(), wide.mac().total_pj()};
+  };
+  auto f = [](const char* spec, double v) {
+    char b[32];
+    std::snprintf(b, sizeof b, spec, v);
+    return std::string(b);
+  };
+  const Fig fp8 = figs("fp8_e4m3");
+  const std::string ws = std::to_string(width);
+  std::ostringstream os;
+  os << "| PE (7 nm) | bits/element | um^2/MAC, w=1 | um^2/MAC, w=" << ws << " | pJ/MAC, w=1 | pJ/MAC, w=" << ws
+     << " | area/MAC vs FP8, w=" << ws << " | energy/MAC vs FP8 | area x bits vs FP8 |\n"
+     << "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const char* fmt : fmts) {
+    const Fig g = figs(fmt);
+    os << "| " << fmt << " | " << f("%.2f", g.bits) << " | " << f("%.1f", g.area1) << " | " << f("%.1f", g.area_w)
+       << " | " << f("%.3f", g.pj1) << " | " << f("%.3f", g.pj_w) << " | " << f("%.2f", g.area_w / fp8.area_w)
+       << " | " << f("%.2f", g.pj_w / fp8.pj_w) << " | "
+       << f("%.2f", g.area_w * g.bits / (fp8.area_w * fp8.bits)) << " |\n";
   }
   return os.str();
 }

@@ -80,5 +80,9 @@ size_t rows_out_of_band(const Manifest& m);
 // README's per-format table: energy per MAC at full utilization (one MAC per PE per cycle) with the implementation
 // terms and without, and PE cell area, at 45 and 7 nm, from the built-in technology table (Markdown).
 std::string render_pe_table();
+// PE area and energy per MAC of one-MAC PEs against `width`-wide dot-product PEs (accelerator.pe.dot_width) at
+// 7 nm, with bits per element and area x bits relative to FP8, for README's comparison with the shared-
+// microexponents paper (papers.md sec. 1).
+std::string render_dot_table(int64_t width);
 
 }  // namespace lpsim::costval

@@ -63,8 +63,8 @@ Cols add_columns(report::Report& r) {
   c.cutil = r.add_column({"compute_util_pct", "util", "%",
                           "busy PE-cycles / (PEs x compute cycles), SCALE-Sim's Compute Util", true, 1});
   c.meff = r.add_column({"mapping_eff_pct", "map eff", "%", "used PEs / PEs averaged over folds", true, 1});
-  c.outil = r.add_column({"overall_util_pct", "overall util", "%", "MACs / (PEs x (total cycles + 1 per instance)): "
-                          "cycles the array is occupied, so never above 100 %", false, 1});
+  c.outil = r.add_column({"overall_util_pct", "overall util", "%", "MACs / (PEs x dot_width x (total cycles + 1 per "
+                          "instance)): cycles the array is occupied, so never above 100 %", false, 1});
   c.macs = r.add_column({"macs", "MACs", "MAC", "multiply-accumulates", true, 0});
   c.sfu_ops = r.add_column({"sfu_ops", "SFU ops", "count", "activation evaluations on the K-TanH SFU", false, 0});
   c.vec_ops = r.add_column({"vector_ops", "vector ops", "count", "operations on the vector unit (the op itself, or "
@@ -110,7 +110,8 @@ Cols add_columns(report::Report& r) {
     std::string base = "sram_" + name + "_" + what[op];
     c.sram_words[op] = r.add_column({base + "_words", "", "words", std::string("SRAM ") + what[op] + " of the " + name +
                                                                        " operand", false, 0});
-    c.sram_bytes[op] = r.add_column({base + "_bytes", "", "B", "the same in bytes (words x word_bits / 8)", false, 0});
+    c.sram_bytes[op] = r.add_column({base + "_bytes", "", "B",
+                                     "the same in bytes (words x bits per element / 8, rounded up)", false, 0});
   }
   for (int op = 0; op < 3; ++op) {
     std::string name = model::operand_name(op);

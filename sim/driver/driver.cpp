@@ -24,7 +24,9 @@ using report::Value;
 // lanes and pipeline latency. Vector work (vector ops and array-op epilogues): the vector unit's formula.
 // Everything here is per batch; the values stage decides how many batches run.
 struct OpTiming {
-  model::LayerTiming lt;       // array ops, one instance
+  model::LayerTiming lt;       // array ops, one instance (counts in elements, dot_width undone)
+  model::MemoryParams mem;     // array ops: the memory as the op streams it (bits per element from its formats)
+  model::ElementBits bits[3];  // array ops: bits per element moved, per-tensor scales/exponents amortised too
   uint64_t sfu_cycles = 0;     // SFU ops
   uint64_t vector_ops = 0;     // vector unit work of the op
   uint64_t vector_cycles = 0;
@@ -35,21 +37,37 @@ std::vector<std::vector<OpTiming>> timing_stage(const cfg::Config& c, const std:
                                                 const Progress& progress) {
   std::vector<std::vector<OpTiming>> t;
   std::vector<model::LayerShape> shapes;
+  std::vector<model::MemoryParams> mems;
   std::vector<std::pair<size_t, size_t>> where;  // (graph, op) of each shape
+  const int64_t w = c.array.dot_width;
   for (size_t gi = 0; gi < graphs.size(); ++gi) {
     const graph::Graph& g = *graphs[gi];
     t.emplace_back(g.ops.size());
     for (size_t i = 0; i < g.ops.size(); ++i) {
       const Node& n = g.ops[i];
-      if (n.on_array()) shapes.push_back(n.shape), where.emplace_back(gi, i);
+      if (n.on_array()) {
+        // Bits per element follow the op's own formats (workload.overrides); a w-wide PE streams w-element
+        // vectors of K (model::dot_shape).
+        const model::PeParams& pe = n.pe ? *n.pe : c.pe;
+        t[gi][i].mem = cfg::memory_for(c, pe, &n.shape, false);
+        const model::MemoryParams moved = cfg::memory_for(c, pe, &n.shape, true);
+        for (int op = 0; op < 3; ++op) t[gi][i].bits[op] = moved.word_bits[op];
+        shapes.push_back(model::dot_shape(n.shape, w));
+        mems.push_back(model::dot_memory(t[gi][i].mem, w));
+        where.emplace_back(gi, i);
+      }
       if (n.unit() == graph::Unit::kSfu) t[gi][i].sfu_cycles = model::sfu_cycles(c.sfu, static_cast<uint64_t>(n.elements));
       t[gi][i].vector_ops = exec::Executor::vector_ops(g, n);
       t[gi][i].vector_cycles = model::vector_cycles(c.vector, t[gi][i].vector_ops);
     }
   }
   model::sfu_prepare(c.sfu);  // the RTL bench must be elaborated before the array model's first sc_start
-  std::vector<model::LayerTiming> lts = model::run_timing(c.array, c.memory, shapes, progress);
-  for (size_t j = 0; j < where.size(); ++j) t[where[j].first][where[j].second].lt = lts[j];
+  std::vector<model::LayerTiming> lts = model::run_timing(c.array, mems, shapes, progress);
+  for (size_t j = 0; j < where.size(); ++j) {
+    OpTiming& o = t[where[j].first][where[j].second];
+    o.lt = lts[j];
+    model::dot_result(o.lt, graphs[where[j].first]->ops[where[j].second].shape, w);
+  }
   return t;
 }
 
@@ -78,7 +96,7 @@ class SparsityStage {
     if (p.scheme == model::SparsityScheme::kNone) return false;
     model::SparsityStats s;
     try {
-      s = model::analyze_sparsity(p, c_.array, c_.memory, n.shape, t_[call.node].lt, call.q->a.data(), call.q->b.data(), 0);
+      s = model::analyze_sparsity(p, c_.array, t_[call.node].mem, n.shape, t_[call.node].lt, call.q->a.data(), call.q->b.data(), 0);
     } catch (const model::NmPatternError& e) {
       throw_input_error(n.prune.source != graph::PruneSpec::Source::kUnset ? n.prune.where : n.where,
                         "layer '" + n.name + "': quantized " + e.what() + "; prune it (trace `prune: {nm: \"" +
@@ -221,13 +239,13 @@ OpCounts count_op(const cfg::Config& c, const Node& n, const OpTiming& t, const 
   o.total = o.compute + o.stall + o.vec_cycles;
   o.dense_total = lt.total_cycles * rep + o.vec_cycles;
   o.macs = lt.macs * rep;
-  act = times(cost::layer_activity(cost.arch(), n.shape, lt), rep);  // dense counts
+  act = times(cost::layer_activity(cost.arch(), n.shape, lt, t.bits), rep);  // dense counts
   act.vector_ops = o.vec_ops;
   act.cycles = o.total;
   for (int op = 0; op < 3; ++op) {
     o.sram_words[op] = (op == model::kOfmap ? lt.traffic[op].sram_writes : lt.traffic[op].sram_reads) * rep;
-    o.dram_bytes[op] = ((op == model::kOfmap ? lt.traffic[op].dram_writes : lt.traffic[op].dram_reads) * rep *
-                            static_cast<uint64_t>(c.memory.word_bits[op]) + 7) / 8;
+    o.dram_bytes[op] = t.bits[op].bytes(
+        (op == model::kOfmap ? lt.traffic[op].dram_writes : lt.traffic[op].dram_reads) * rep);
   }
   if (sp) {
     o.sparse = true;
@@ -239,9 +257,9 @@ OpCounts count_op(const cfg::Config& c, const Node& n, const OpTiming& t, const 
     act.macs_skipped = o.skipped;
     for (int op = 0; op < 2; ++op) {
       if (!sp->compressed[op]) continue;  // compressed values + metadata replace the dense operand's traffic
-      const uint64_t wb = static_cast<uint64_t>(c.memory.word_bits[op]);
-      act.sram_read_bits[op] = (sp->sram_words[op] * wb - sp->meta_sram_bits[op]) * mult;
-      act.dram_read_bits = act.dram_read_bits - lt.traffic[op].dram_reads * wb * rep +
+      const model::ElementBits& wb = t.bits[op];
+      act.sram_read_bits[op] = (wb.bits(sp->sram_words[op]) - sp->meta_sram_bits[op]) * mult;
+      act.dram_read_bits = act.dram_read_bits - wb.bits(lt.traffic[op].dram_reads * rep) +
                            (sp->dram_bytes[op] * 8 - sp->meta_dram_bits[op]) * mult;
       o.meta_sram_bits += sp->meta_sram_bits[op] * mult, o.meta_dram_bits += sp->meta_dram_bits[op] * mult;
       o.sram_words[op] = sp->sram_words[op] * mult;
@@ -329,6 +347,13 @@ RunResult simulate(const cfg::Config& c, const RunPlan& plan, const Progress& pr
             {"trace_file", g.file},
             {"trace_name", g.name},
             {"trace_format", g.format}};
+  {
+    // The bits per element the design's formats resolve to (word_bits: auto; ops with their own formats differ).
+    std::string bits;
+    for (int op = 0; op < 3; ++op)
+      bits += std::string(op ? ", " : "") + model::operand_name(op) + " " + model::to_string(c.memory.word_bits[op]);
+    r.meta.emplace_back("bits_per_element", bits);
+  }
   r.config_yaml = cfg::dump_config(c);
   Cols k = add_columns(r);
   bool sparse = c.sparsity.scheme != model::SparsityScheme::kNone, overrides = false;
@@ -340,11 +365,11 @@ RunResult simulate(const cfg::Config& c, const RunPlan& plan, const Progress& pr
   r.columns[k.formats].terminal = overrides;
   CostStage cost(c, g);
   const cost::CostModel& area = cost.base();
-  const double pes = static_cast<double>(c.array.rows * c.array.cols);
-  auto bytes = [&](uint64_t words, int op) { return (words * c.memory.word_bits[op] + 7) / 8; };  // packed words
+  // MAC slots per cycle: a w-wide dot-product PE does w MACs per cycle (utilisation stays <= 100 %)
+  const double pes = static_cast<double>(c.array.rows * c.array.cols) * static_cast<double>(c.array.dot_width);
 
   OpCounts run;
-  uint64_t sum_folds = 0, sum_instances = 0;
+  uint64_t sum_folds = 0, sum_instances = 0, sum_sram_bytes[3] = {0, 0, 0};
   double sum_util_w = 0, sum_meff_w = 0, peak = 0;
   for (size_t i = 0; i < g.ops.size(); ++i) {
     const Node& n = g.ops[i];
@@ -407,9 +432,11 @@ RunResult simulate(const cfg::Config& c, const RunPlan& plan, const Progress& pr
     double layer_peak = 0;
     for (int op = 0; op < 3; ++op) {
       row[k.sram_words[op]] = i64(o.sram_words[op]);
-      row[k.sram_bytes[op]] = i64(bytes(o.sram_words[op], op));
+      const uint64_t sram_bytes = tm[0][i].bits[op].bytes(o.sram_words[op]);  // packed words
+      row[k.sram_bytes[op]] = i64(sram_bytes);
+      sum_sram_bytes[op] += sram_bytes;
       row[k.dram_bytes[op]] = i64(o.dram_bytes[op]);
-      layer_peak += lt.dram_peak_words_per_cycle[op] * c.memory.word_bits[op] / 8.0;
+      layer_peak += lt.dram_peak_words_per_cycle[op] * tm[0][i].mem.word_bits[op].value() / 8.0;
     }
     const uint64_t rd = o.dram_bytes[0] + o.dram_bytes[1], wr = o.dram_bytes[2];
     row[k.dram_rd] = i64(rd);
@@ -461,7 +488,7 @@ RunResult simulate(const cfg::Config& c, const RunPlan& plan, const Progress& pr
       r.columns[k.sqnr_local].terminal = true;
   for (int op = 0; op < 3; ++op) {
     tot[k.sram_words[op]] = i64(run.sram_words[op]);
-    tot[k.sram_bytes[op]] = i64(bytes(run.sram_words[op], op));
+    tot[k.sram_bytes[op]] = i64(sum_sram_bytes[op]);  // ops may differ in bits per element: sum their bytes
     tot[k.dram_bytes[op]] = i64(run.dram_bytes[op]);
   }
   tot[k.dram_rd] = i64(run.dram_bytes[0] + run.dram_bytes[1]);

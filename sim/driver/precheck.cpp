@@ -26,6 +26,13 @@ void precheck(const cfg::Config& c, const graph::Graph& g) {
     if (!n.on_array()) continue;
     const model::SparsityScheme scheme = effective_sparsity(c, g, n).scheme;
     if (scheme == model::SparsityScheme::kNone) continue;
+    // The sparse timing model schedules one-MAC PEs (load_config refuses a global scheme with dot_width > 1; a
+    // trace or workload override may still name one per op).
+    if (c.array.dot_width > 1)
+      throw_input_error(c.loc("accelerator.pe.dot_width"),
+                        "dot-product PEs (dot_width " + std::to_string(c.array.dot_width) + ") cannot run op '" +
+                            n.name + "' (" + g.file + ") with sparsity scheme " + model::to_string(scheme) +
+                            " (the sparse timing model has one-MAC PEs); set dot_width: 1 or the op's scheme to none");
     const bool values = n.standalone() ? (n.has_tensors() || c.workload.synthetic != "off") : model_values;
     if (!values)
       throw_input_error(c.loc("accelerator.sparsity.scheme"),

@@ -112,8 +112,8 @@ void preflight(const cfg::Config& c, const trace::Trace& t) {
                             "the trace's total cycles");
       for (int o = 0; o < 3; ++o) {
         const int64_t words = static_cast<int64_t>(o == model::kOfmap ? lt.traffic[o].sram_writes : lt.traffic[o].sram_reads);
-        sum_bits = chk::add(sum_bits, chk::mul(chk::mul(words, rep, "SRAM words x repeat"), c.memory.word_bits[o],
-                                               "SRAM bits"), "the trace's SRAM traffic in bits");
+        const uint64_t bits = c.memory.word_bits[o].bits(static_cast<uint64_t>(chk::mul(words, rep, "SRAM words x repeat")));
+        sum_bits = chk::add(sum_bits, static_cast<int64_t>(bits), "the trace's SRAM traffic in bits");
       }
     } catch (const LimitError& e) {
       throw_input_error(op.where, op_label(op) + " on a " + array + ": " + e.what());

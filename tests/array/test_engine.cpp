@@ -285,3 +285,45 @@ TEST_CASE("array engine: equals the line-level replay on layers with many folds"
   std::mt19937_64 rng(4242);
   CHECK(same_as_replay(rng, long_case, 600) > 120);
 }
+
+// accelerator.pe.dot_width (issue 15 item 3): a w-wide PE streams K in vectors of w.
+TEST_CASE("engine: dot-product PEs stream K in ceil(K/w) vectors; words and counts convert back to elements",
+          "[array][dot]") {
+  using namespace lpsim::model;
+  LayerShape g;  // GEMM 64 x 48 x 100 in SCALE-Sim's conv form
+  g.ifmap_h = g.ofmap_h = 64;
+  g.ifmap_w = g.filter_w = 100;
+  g.num_filters = 48;
+  const LayerShape gv = dot_shape(g, 32);
+  CHECK(gv.K() == 4);  // ceil(100 / 32)
+  CHECK(gv.M() == 64);
+  CHECK(gv.N() == 48);
+  CHECK(dot_shape(g, 1).K() == 100);
+  LayerShape cv;  // 3x3 conv, 40 channels: vectors of channels of one tap
+  cv.ifmap_h = cv.ifmap_w = 10;
+  cv.filter_h = cv.filter_w = 3;
+  cv.channels = 40;
+  cv.num_filters = 16;
+  cv.ofmap_h = cv.ofmap_w = 8;
+  CHECK(dot_shape(cv, 16).K() == 9 * 3);  // Fh Fw ceil(C / w)
+  CHECK(dot_shape(cv, 16).M() == 64);
+  MemoryParams m;
+  m.word_bits[kIfmap] = ElementBits(264, 32);  // MXFP8: 8.25 bits
+  const MemoryParams mv = dot_memory(m, 32);
+  CHECK(mv.word_bits[kIfmap].value() == 8.25 * 32);  // one word = a 32-element vector
+  CHECK(mv.word_bits[kOfmap].value() == 8);          // outputs stay elements
+  CHECK(mv.sram_words(kIfmap) == m.sram_words(kIfmap) / 32);
+  ArrayParams a;
+  LayerTiming t = estimate_layer(a, mv, gv);
+  const LayerTiming w1 = estimate_layer(a, mv, gv);
+  dot_result(t, g, 32);
+  CHECK(t.macs == 64u * 48 * 100);
+  CHECK(t.compute_cycles == w1.compute_cycles);
+  CHECK(t.traffic[kIfmap].sram_reads == 32 * w1.traffic[kIfmap].sram_reads);
+  CHECK(t.traffic[kOfmap].sram_writes == w1.traffic[kOfmap].sram_writes);
+  // Exact byte counts of fractional bits: 33 MXFP8 elements are 272.25 bits -> 273 bits, 35 bytes.
+  CHECK(ElementBits(264, 32).bits(33) == 273);
+  CHECK(ElementBits(264, 32).bytes(33) == 35);
+  CHECK(ElementBits(264, 32).bytes(32) == 33);
+  CHECK(ElementBits(8, 1).bytes(3) == 3);
+}

@@ -463,3 +463,62 @@ TEST_CASE("cost: a PE scratchpad is a small SRAM in every PE, priced per bit mov
   CHECK(m.area_um2().get("pe_array.placement") ==
         Approx((1 / u - 1) * (1024 * m.pe_area().logic_um2() + m.skew_register_bits() * 6)).epsilon(1e-12));
 }
+
+// Issue 15 item 3: a w-wide dot-product PE has w multipliers and w product adders but ONE set of per-block logic
+// per dot product (MX: shared-exponent add, alignment, conversion to the accumulator) and one running sum.
+TEST_CASE("cost: layer_activity prices fractional bits per element exactly (MX scale bits)", "[cost][model][bits]") {
+  cost::ArchDesc a = arch("mxfp8_e4m3");
+  model::LayerShape s;
+  model::LayerTiming t;
+  t.traffic[model::kIfmap] = {64, 0, 33, 0};
+  const model::ElementBits bits[3] = {{264, 32}, {264, 32}, {32, 1}};  // 8.25, 8.25, 32
+  const cost::Activity act = cost::layer_activity(a, s, t, bits);
+  CHECK(act.sram_read_bits[model::kIfmap] == 64 * 33 / 4);  // 528 bits
+  CHECK(act.dram_read_bits == 273);                         // ceil(33 x 8.25) = ceil(272.25)
+  CHECK(model::ElementBits(264, 32).bytes(33) == 35);       // ceil(272.25 / 8)
+}
+
+TEST_CASE("cost: an MX dot-product unit of width 32 has lower area per MAC than the same format at width 1",
+          "[cost][model][dot]") {
+  for (const char* f : {"mxfp8_e4m3", "mxfp6_e2m3", "mxfp4_e2m1", "mxint8"}) {
+    INFO(f);
+    cost::ArchDesc a1 = arch(f), a32 = arch(f);
+    a32.dot_width = 32;
+    const cost::CostModel m1(tech(), a1), m32(tech(), a32);
+    const double per_mac_1 = m1.pe_area().total_um2(), per_mac_32 = m32.pe_area().total_um2() / 32;
+    CHECK(per_mac_32 < per_mac_1);
+    // The block logic is there once per 32 elements, not once per element.
+    CHECK(m32.pe_area().mx_logic_um2 == Approx(m1.pe_area().mx_logic_um2));
+    // Energy per MAC: the multipliers' and product adders' are unchanged; the running sum loads once per cycle.
+    CHECK(m32.mac().multiplier_pj == Approx(m1.mac().multiplier_pj));
+    CHECK(m32.mac().block_pj == Approx(m1.mac().block_pj));
+    CHECK(m32.mac().register_pj < m1.mac().register_pj);
+  }
+  // Two blocks per cycle need two sets of block logic.
+  cost::ArchDesc a64 = arch("mxfp8_e4m3");
+  a64.dot_width = 64;
+  const cost::CostModel m1(tech(), arch("mxfp8_e4m3")), m64(tech(), a64);
+  CHECK(m64.pe_area().mx_logic_um2 == Approx(2 * m1.pe_area().mx_logic_um2));
+  // Width 1 is the one-MAC PE, unchanged.
+  cost::ArchDesc w1 = arch("mxfp8_e4m3");
+  w1.dot_width = 1;
+  CHECK(cost::CostModel(tech(), w1).pe_area().total_um2() == m1.pe_area().total_um2());
+}
+
+TEST_CASE("cost: float and integer dot-product units get the same w-wide pricing", "[cost][model][dot]") {
+  for (const char* f : {"fp8_e4m3", "bf16", "int8", "int16"}) {
+    INFO(f);
+    cost::ArchDesc a32 = arch(f);
+    a32.dot_width = 32;
+    const cost::CostModel m1(tech(), arch(f)), m32(tech(), a32);
+    CHECK(m32.pe_area().multiplier_um2 == Approx(32 * m1.pe_area().multiplier_um2));
+    CHECK(m32.mac().multiplier_pj == Approx(m1.mac().multiplier_pj));
+    // One running sum per 32 MACs: fewer register bits per MAC.
+    CHECK(m32.pe_area().registers_um2 / 32 < m1.pe_area().registers_um2);
+  }
+  // Float units carry one alignment/normalisation stage per dot product; integer units have none.
+  cost::ArchDesc f32 = arch("fp8_e4m3"), i32 = arch("int8");
+  f32.dot_width = i32.dot_width = 32;
+  CHECK(cost::CostModel(tech(), f32).pe_area().mx_logic_um2 > 0);
+  CHECK(cost::CostModel(tech(), i32).pe_area().mx_logic_um2 == 0);
+}

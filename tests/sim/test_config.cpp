@@ -39,7 +39,11 @@ TEST_CASE("config: missing keys take their defaults", "[sim][config]") {
   cfg::Config c = cfg::load_config(data("bad_inputs/bad_csv_value.yaml"), {});
   CHECK(c.array.rows == 32);
   CHECK(c.array.clock_mhz == 1000.0);
-  CHECK(c.memory.word_bits[model::kOfmap] == 8);
+  // word_bits: auto follows the default formats: MXFP8 operands 8 + 8/32 bits, FP32 outputs
+  CHECK(c.word_bits[model::kIfmap] == 0);
+  CHECK(c.memory.word_bits[model::kIfmap] == model::ElementBits(264, 32));
+  CHECK(c.memory.word_bits[model::kFilter].value() == 8.25);
+  CHECK(c.memory.word_bits[model::kOfmap] == 32);
   CHECK(c.memory.dram_bw_bytes_per_cycle == 32.0);
   CHECK(c.run.seed == 1);
   CHECK(c.run.formats == std::vector<std::string>{"table", "json", "csv"});
@@ -73,8 +77,13 @@ TEST_CASE("config: each error class names file, line and key path", "[sim][confi
        "wrong_type.yaml:4: accelerator.array.cols: expected a positive integer, got \"thirty-two\""},
       {"bad_inputs/zero_sram.yaml",
        "zero_sram.yaml:3: accelerator.memory.filter.sram_kib: expected a positive number, got \"0\""},
-      {"bad_inputs/tiny_sram.yaml", "tiny_sram.yaml:4: accelerator.memory.ifmap.sram_kib: 0.125 KiB holds 128 words "
-                                    "of 8 bits, fewer than one array row of operands"},
+      {"bad_inputs/tiny_sram.yaml", "tiny_sram.yaml:4: accelerator.memory.ifmap.sram_kib: 0.125 KiB holds 124 words "
+                                    "of 8.25 bits, fewer than one array row of operands"},
+      {"bad_inputs/bad_word_bits.yaml",
+       "bad_word_bits.yaml:3: accelerator.memory.ifmap.word_bits: expected a positive integer or auto, got \"eight\""},
+      {"bad_inputs/bad_dot_sparsity.yaml",
+       "bad_dot_sparsity.yaml:3: accelerator.pe.dot_width: dot-product PEs (dot_width 32) cannot be combined with "
+       "accelerator.sparsity.scheme"},
       {"bad_inputs/bad_dataflow.yaml",
        "bad_dataflow.yaml:3: accelerator.array.dataflow: expected one of os, ws, is, got \"sw\""},
       {"bad_inputs/no_trace_key.yaml", "no_trace_key.yaml: workload: give workload.trace (a trace or SCALE-Sim topology) or workload.model"},

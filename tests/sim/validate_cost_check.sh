@@ -1,7 +1,7 @@
 #!/bin/bash
 # validate_cost_check.sh LPSIM README.md: every row of the shipped validation table is within its band
-# (lpsim validate-cost --check), and README's validation and per-format tables (between their markers) are the ones
-# lpsim prints now.
+# (lpsim validate-cost --check), and README's validation, per-format and dot-product PE tables (between their
+# markers) are the ones lpsim prints now.
 set -u
 lpsim=$1 readme=$2
 table=$("$lpsim" validate-cost --check --format markdown --quiet)
@@ -21,6 +21,12 @@ pe=$("$lpsim" validate-cost --pe-table)
 if [ "$pe" != "$(block 'pe-table')" ]; then
   echo "README.md's per-format table differs from lpsim validate-cost --pe-table; regenerate it:"
   diff <(block 'pe-table') <(echo "$pe")
+  exit 1
+fi
+dot=$("$lpsim" validate-cost --dot-table 32)
+if [ "$dot" != "$(block 'dot-table')" ]; then
+  echo "README.md's dot-product PE table differs from lpsim validate-cost --dot-table 32; regenerate it:"
+  diff <(block 'dot-table') <(echo "$dot")
   exit 1
 fi
 echo "validate-cost table ok"
