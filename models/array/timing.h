@@ -33,6 +33,8 @@ const char* operand_name(int op);  // "ifmap" | "filter" | "ofmap"
 // A transfer of n words moves ceil(n * num / den) bits and ceil(n * num / (8 den)) bytes: scale bits are packed
 // with the elements, and only the transfer as a whole is rounded up to a byte (README "Bits per element").
 struct ElementBits {
+  __extension__ typedef unsigned __int128 u128;  // GCC/Clang extension: exact products of two 64-bit counts
+
   uint64_t num = 8;
   uint64_t den = 1;
   constexpr ElementBits() = default;
@@ -42,17 +44,17 @@ struct ElementBits {
   uint64_t bytes(uint64_t words) const { return ceil_div(words, 8); }
   bool whole() const { return num % den == 0; }
   friend bool operator==(const ElementBits& a, const ElementBits& b) {
-    return static_cast<unsigned __int128>(a.num) * b.den == static_cast<unsigned __int128>(b.num) * a.den;
+    return static_cast<u128>(a.num) * b.den == static_cast<u128>(b.num) * a.den;
   }
   friend bool operator!=(const ElementBits& a, const ElementBits& b) { return !(a == b); }
 
  private:
   // ceil(words * num / (den * per)) in 128-bit arithmetic; LimitError when the result leaves the signed range.
   uint64_t ceil_div(uint64_t words, uint64_t per) const {
-    const unsigned __int128 n = static_cast<unsigned __int128>(words) * num;
-    const unsigned __int128 d = static_cast<unsigned __int128>(den) * per;
-    const unsigned __int128 q = (n + d - 1) / d;
-    if (q > static_cast<unsigned __int128>(chk::kMax)) chk::overflow("traffic in bits");
+    const u128 n = static_cast<u128>(words) * num;
+    const u128 d = static_cast<u128>(den) * per;
+    const u128 q = (n + d - 1) / d;
+    if (q > static_cast<u128>(chk::kMax)) chk::overflow("traffic in bits");
     return static_cast<uint64_t>(q);
   }
 };

@@ -132,7 +132,7 @@ void fill_traffic(SparsityOperandStats& o, const OperandTraffic& t, const Elemen
   o.sram_meta_bits = sram_vals * static_cast<uint64_t>(o.index_bits);
   // metadata in whole words: ceil(meta_bits / bits per word), bits per word = num / den
   o.sram_read_words = sram_vals +
-                      static_cast<uint64_t>((static_cast<unsigned __int128>(o.sram_meta_bits) * word_bits.den +
+                      static_cast<uint64_t>((static_cast<ElementBits::u128>(o.sram_meta_bits) * word_bits.den +
                                              word_bits.num - 1) / word_bits.num);
   const uint64_t dram_vals = scale_round(t.dram_reads, o.stored, o.elements);
   o.dram_meta_bits = dram_vals * static_cast<uint64_t>(o.index_bits);

@@ -212,7 +212,7 @@ struct OpCounts {
 };
 
 // Cycles, traffic, sparsity and energy of op n run `batches` times with timing t and sparsity sums sp.
-OpCounts count_op(const cfg::Config& c, const Node& n, const OpTiming& t, const SparseSum* sp, uint64_t batches,
+OpCounts count_op(const Node& n, const OpTiming& t, const SparseSum* sp, uint64_t batches,
                   CostStage& cost) {
   OpCounts o;
   o.vec_ops = t.vector_ops * batches;
@@ -377,7 +377,7 @@ RunResult simulate(const cfg::Config& c, const RunPlan& plan, const Progress& pr
     OpCounts o;
     exec::NodeStats stats;
     for (size_t gi = 0; gi < graphs.size(); ++gi) {
-      o += count_op(c, graphs[gi]->ops[i], tm[gi][i], sparsity[gi]->sum(i), batches[gi], cost);
+      o += count_op(graphs[gi]->ops[i], tm[gi][i], sparsity[gi]->sum(i), batches[gi], cost);
       stats += ex[gi]->stats()[i];
     }
     run += o;

@@ -45,6 +45,8 @@ std::string python_float(double v) {
 
 namespace {
 
+__extension__ typedef __int128 i128;  // GCC/Clang extension: exact bytes -> words of fractional bit widths
+
 double num(const Value& v) {
   if (auto i = std::get_if<int64_t>(&v)) return static_cast<double>(*i);
   if (auto d = std::get_if<double>(&v)) return *d;
@@ -102,9 +104,9 @@ std::vector<std::pair<std::string, std::string>> scalesim_reports(const Report& 
     for (int o = 0; o < 3; ++o) {
       sram[o] = whole(row[c_sram[o]]) / rep;
       // Bytes -> words: n words of b bits were counted as ceil(n b / 8) bytes (exact for SCALE-Sim's 8-bit words).
-      dram_words[o] = static_cast<int64_t>(static_cast<__int128>(whole(row[c_dram[o]])) * 8 *
-                                            static_cast<__int128>(mem.word_bits[o].den) /
-                                            static_cast<__int128>(mem.word_bits[o].num)) / rep;
+      dram_words[o] = static_cast<int64_t>(static_cast<i128>(whole(row[c_dram[o]])) * 8 *
+                                            static_cast<i128>(mem.word_bits[o].den) /
+                                            static_cast<i128>(mem.word_bits[o].num)) / rep;
     }
     for (int64_t k = 0; k < rep; ++k, ++id) {
       // SCALE-Sim divides by its last cycle's index (total), lpsim's overall_util_pct by the cycles occupied
