@@ -1,5 +1,7 @@
 // lpsim run / lpsim validate: load a config (YAML or SCALE-Sim .cfg), read its trace, simulate, report.
 #include <cctype>
+#include <csignal>
+#include <cstdlib>
 #include <iostream>
 
 #include "cli/options.h"
@@ -150,6 +152,13 @@ int cmd_run(const Args& args) {
       task.add(ex.outputs().at(out), ex.reference_outputs().at(out), labels, l.config.workload.dataset.labels);
       done = task.images;
       bar.update(done, static_cast<size_t>(d.count));
+      // Test hook: a real SIGINT to this process after that many batches, so the Ctrl-C test does not depend on
+      // how fast the machine runs (a timer can fire before the handler is installed, or after the run ended).
+      static const long sigint_after = [] {
+        const char* e = std::getenv("LPSIM_TEST_SIGINT_AFTER_BATCHES");
+        return e ? std::atol(e) : 0L;
+      }();
+      if (sigint_after > 0 && b + 1 == static_cast<uint64_t>(sigint_after)) std::raise(SIGINT);
       throw_if_interrupted();
     };
     InterruptGuard ctrl_c;
