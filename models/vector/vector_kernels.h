@@ -20,6 +20,11 @@ struct Exact {  // FP64 reference: no rounding anywhere
   double out(double x) const { return x; }
 };
 
+struct Fp32 {  // the simulated vector unit in FP32: Unit{kFp32} without a format test per element
+  double in(float x) const { return static_cast<double>(x); }
+  float out(double x) const { return static_cast<float>(x); }
+};
+
 struct Unit {  // the simulated vector unit
   VectorFormat f = VectorFormat::kFp32;
   double in(float x) const { return f == VectorFormat::kFp32 ? static_cast<double>(x) : vector_in(f, x); }
@@ -58,11 +63,14 @@ void binary(const T* a, const Dims& sa, const T* b, const Dims& sb, T* out, cons
     return;
   }
   const std::vector<int64_t> ta = broadcast_strides(sa, r), tb = broadcast_strides(sb, r);
+  // Runs along the last dimension with fixed strides (a bias broadcast over a row reads one value), the index
+  // bookkeeping once per run rather than per element.
+  const int64_t len = r ? so[r - 1] : 1, sta = r ? ta[r - 1] : 0, stb = r ? tb[r - 1] : 0;
   std::vector<int64_t> idx(r, 0);
   int64_t ia = 0, ib = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    out[i] = p.out(f(p.in(a[ia]), p.in(b[ib])));
-    for (size_t d = r; d-- > 0;) {
+  for (int64_t i = 0; i < n; i += len) {
+    for (int64_t j = 0; j < len; ++j) out[i + j] = p.out(f(p.in(a[ia + j * sta]), p.in(b[ib + j * stb])));
+    for (size_t d = r ? r - 1 : 0; d-- > 0;) {
       ++idx[d];
       ia += ta[d], ib += tb[d];
       if (idx[d] < so[d]) break;

@@ -502,7 +502,9 @@ struct Executor::Impl {
       case graph::Unit::kArray: return {array_sim(idx, in, simulated)};
       case graph::Unit::kSfu: return {TensorF{so, sfu_sim(n.kind, in[0].p, in[0].n())}};
       case graph::Unit::kView: return {TensorF{so, std::vector<float>(in[0].p, in[0].p + in[0].n())}};
-      case graph::Unit::kVector: return vector_op(g, n, in, vec::Unit{m.vector.format});
+      case graph::Unit::kVector:
+        return m.vector.format == model::VectorFormat::kFp32 ? vector_op(g, n, in, vec::Fp32{})
+                                                             : vector_op(g, n, in, vec::Unit{m.vector.format});
     }
     return {};
   }
