@@ -53,7 +53,8 @@ int main(int argc, char** argv) {
   ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
   // A model run allocates and frees tensors of tens of MB per layer; glibc would return each to the kernel and
   // fault it in again page by page on the next layer (a third of a ResNet-18 run). Keep freed memory in the heap.
-  ::mallopt(M_MMAP_THRESHOLD, 512 << 20);
+  // glibc refuses an mmap threshold above 32 MiB (HEAP_MAX_SIZE / 2 on 64-bit) and then keeps its dynamic one.
+  ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
   ::mallopt(M_TRIM_THRESHOLD, 1 << 30);
   if (argc < 2) {
     print_help();
