@@ -315,6 +315,8 @@ RunResult simulate(const cfg::Config& c, const RunPlan& plan, const Progress& pr
   mach.seed = c.run.seed;
   mach.synthetic = c.workload.synthetic;
   mach.synthetic_scale = c.workload.synthetic_scale;
+  mach.synthetic_outlier_fraction = c.workload.synthetic_outlier_fraction;
+  mach.synthetic_outlier_size = c.workload.synthetic_outlier_size;
   mach.sparsity = c.sparsity;
   mach.ideal = c.run.ideal_emulation == "on" || (c.run.ideal_emulation == "auto" && !g.dataflow());
   std::vector<std::unique_ptr<SparsityStage>> sparsity;
