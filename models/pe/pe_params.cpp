@@ -225,8 +225,11 @@ ElementBits operand_bits(const ResolvedPe& r, int op, uint64_t tensor_elements, 
     return {w * block + 8, block};  // 8-bit E8M0 scale per block
   }
   uint64_t per_tensor = 0;  // bits stored once per tensor
-  if (r.mode == PeMode::kInt) per_tensor = 8;                    // DFP shared exponent
-  else if (r.params.tensor_scaling) per_tensor = 32;             // fp32 per-tensor scale
+  // tensor_scale: pow2 stores an 8-bit exponent (DFP shared exponent for integers), exact an fp32 scale; only
+  // int8/int16 and floats of 8 bits or fewer are scaled (bf16/fp16/fp32 are cast).
+  const bool scaled = r.mode == PeMode::kInt ||
+                      (f.element.flt.width <= 8 && r.params.tensor_scale != num::TensorScale::kNone);
+  if (scaled) per_tensor = r.params.tensor_scale == num::TensorScale::kExact ? 32 : 8;
   if (per_tensor == 0 || tensor_elements == 0) return {w, 1};
   return {w * tensor_elements + per_tensor, tensor_elements};
 }
