@@ -144,6 +144,8 @@ std::string run_case(const GemmCase& c, uint64_t index, const CosimFault& fault,
   PeParams p;
   p.format_a = c.fa;
   p.format_b = c.fb;
+  // The RTL tile takes the operand codes as they are: FP8 unscaled, INT16 as DFP integers (power-of-two scale).
+  p.tensor_scale = fp8 ? num::TensorScale::kNone : num::TensorScale::kPow2;
   const GemmOrder order{fault.variant ? Dataflow::kWS : Dataflow::kOS, R};
   const GemmResult model = run_gemm(p, order, A.data(), B.data(), M, N, K);
   const QuantizedOperands q = quantize_operands(p, A.data(), B.data(), M, N, K);

@@ -1,5 +1,6 @@
 #include "numerics/scaled.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -49,6 +50,9 @@ float tensor_scale(const NumberFormat& f, uint32_t amax_bits, TensorScale mode) 
     const double s = maxv / static_cast<double>(amax);
     return s > 3.0e38 ? 3.0e38f : static_cast<float>(s);  // keep the scale finite for tiny amax
   }
+  // Integer formats: the DFP exponent (libxsmm rule, papers.md §4), so a pow2-scaled int8 tensor has the codes of
+  // the PE's DFP8 operand: amax lands in [2^(P-2), 2^(P-1)) and may round to the clamp +-(2^(P-1) - 1).
+  if (!f.is_float()) return detail::pow2f(std::max(-126, std::min(127, -dfp_exponent(amax_bits, f.integer.bits, 0))));
   // floor(log2(max/amax)) = emax - E - [mant(amax) > mant(max)] (same exact comparison as the MX ceil rule).
   const uint32_t max_bits = detail::bit_cast<uint32_t>(static_cast<float>(maxv));
   const int e = floor_log2_bits(amax_bits);

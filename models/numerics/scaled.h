@@ -21,7 +21,8 @@ uint32_t finite_amax_bits(const float* x, size_t n);
 enum class TensorScale : uint8_t {
   kNone,   // no scaling (s = 1)
   kExact,  // s = max_value / amax, rounded to float32 ("exact" scale of Micikevicius et al.)
-  kPow2,   // s = 2^floor(log2(max_value / amax)): the largest power of two that does not clip amax
+  kPow2,   // floats: s = 2^floor(log2(max_value / amax)), the largest power of two that does not clip amax;
+           // integers: s = 2^-dfp_exponent(amax, bits, 0) (DFP, libxsmm), amax*s in [2^(bits-2), 2^(bits-1))
 };
 const char* to_string(TensorScale s);  // "none" | "exact" | "pow2"
 std::optional<TensorScale> parse_tensor_scale(std::string_view s);

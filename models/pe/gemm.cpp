@@ -110,9 +110,10 @@ QuantOperand quantize_operand(const ResolvedPe& r, const OperandFormat& f, bool 
     });
     q.underflows = under;
   } else if (f.family == PeMode::kFloat) {
-    // Elementwise cast with saturation (OFP8 SAT); optional per-tensor scale s = max / amax (FP8 paper §4).
+    // Elementwise cast with saturation (OFP8 SAT); formats of 8 bits or fewer with the per-tensor scale of
+    // tensor_scale (FP8 paper §4; the rule of `lpsim quantize`), wider ones (bf16, fp16, fp32) cast as they are.
     q.scale = num::tensor_scale(f.element, num::finite_amax_bits(x, n),
-                                r.params.tensor_scaling ? num::TensorScale::kExact : num::TensorScale::kNone);
+                                f.element.flt.width <= 8 ? r.params.tensor_scale : num::TensorScale::kNone);
     ScratchBuf<uint32_t> codes(n);
     num::ArrayOptions o;
     o.round = num::RoundOptions{r.params.rounding, num::Overflow::kSaturate, num::Subnormals::kKeep, 16};
@@ -151,12 +152,18 @@ QuantOperand quantize_operand(const ResolvedPe& r, const OperandFormat& f, bool 
     // DFP (Das et al. 2018, libxsmm rule): one exponent per tensor. Same steps as numerics::quantize_dfp
     // (dfp_exponent, then the symmetric P-bit IntFormat with 2^exponent steps through encode_array), run on all
     // threads and without its dequantized copy; tests/pe cross-checks against quantize_dfp itself.
+    // tensor_scale exact (int8 only, resolve() checks): k = round(x * s), s = 127/amax in float32 (the
+    // float32 product, as numerics::quantize_scaled), exponent 0; 1/(s_A s_B) is applied at the output.
     const int bits = f.element.integer.bits;
-    q.exponent = num::dfp_exponent(num::finite_amax_bits(x, n), bits, r.params.dfp_add_shift);
+    const bool exact = r.params.tensor_scale == num::TensorScale::kExact;
+    const num::IntFormat sym = num::make_int_format(bits, 0, /*symmetric=*/true);
+    q.exponent = exact ? 0 : num::dfp_exponent(num::finite_amax_bits(x, n), bits, r.params.dfp_add_shift);
+    if (exact) q.scale = num::tensor_scale(num::int_number_format("int", sym), num::finite_amax_bits(x, n), num::TensorScale::kExact);
     const num::IntFormat dfp = num::make_int_format(bits, -q.exponent, /*symmetric=*/true);
     ScratchBuf<uint32_t> codes(n);
     num::ArrayOptions o;
     o.round = num::RoundOptions{r.params.rounding, num::Overflow::kSaturate, num::Subnormals::kKeep, 16};
+    o.scale = q.scale;
     o.seed = seed;
     o.threads = threads;
     q.saturations = num::encode_array(dfp, x, n, codes.data(), o).overflow;
@@ -205,7 +212,11 @@ double descale_of(const QuantOperand& a, const QuantOperand& b) {
   if (a.family == PeMode::kFloat) {
     return static_cast<float>(1.0 / (static_cast<double>(a.scale) * static_cast<double>(b.scale)));
   }
-  if (a.family == PeMode::kInt) return std::ldexp(1.0, a.exponent + b.exponent);
+  if (a.family == PeMode::kInt) {
+    if (a.scale == 1.0f && b.scale == 1.0f) return std::ldexp(1.0, a.exponent + b.exponent);
+    return static_cast<float>(std::ldexp(1.0 / (static_cast<double>(a.scale) * static_cast<double>(b.scale)),
+                                         a.exponent + b.exponent));
+  }
   return 1.0;
 }
 
@@ -425,7 +436,11 @@ GemmResult run_gemm(const PeParams& params, const GemmOrder& order, const float*
   res.descale = descale_of(qa, qb);
 
   OutputStage out;
-  out.descale = r.mode == PeMode::kFloat ? static_cast<float>(res.descale) : 1.0f;
+  // Integer operands with power-of-two scales leave 2^(E_A+E_B) to the INT32 -> FP32 conversion; exact scales
+  // (exponents 0) are undone here like float ones.
+  out.descale = r.mode == PeMode::kFloat || (r.mode == PeMode::kInt && (qa.scale != 1.0f || qb.scale != 1.0f))
+                    ? static_cast<float>(res.descale)
+                    : 1.0f;
   out.out = FormatRounder{r.out, r.out == num::kFP32};
   const FormatRounder acc{r.acc, r.acc_is_fp32};
   const int64_t rows = stationary ? order.array_rows : 0;

@@ -24,6 +24,7 @@
 #include "numerics/metrics.h"
 #include "numerics/mx.h"
 #include "numerics/rounding.h"
+#include "numerics/scaled.h"
 
 namespace lpsim::model {
 
@@ -49,7 +50,11 @@ struct PeParams {
   Int32Policy int32_policy = Int32Policy::kWrap;
   int spill_interval = 16;               // spill: VNNI accumulations (2 products each) per INT32 partial
   int dfp_add_shift = 0;                 // DFP headroom: extra input right shift (libxsmm add_shift), bits
-  bool tensor_scaling = false;           // float operands: per-tensor scale s = max/amax (FP8 paper §4)
+  // Per-tensor scale of int8 and of float operands of 8 bits or fewer (FP8 paper §4, papers.md §2), the rule
+  // `lpsim quantize --tensor-scale` applies too: pow2 = 2^-E with E the DFP exponent (int8: libxsmm's rule,
+  // floor(log2 amax) - 6) or the largest 2^k <= max/amax (floats); exact = max/amax in float32 (int8: 127/amax);
+  // none = no scale (floats only). bf16/fp16/fp32 are cast; int16 is DFP16 (always a power of two).
+  num::TensorScale tensor_scale = num::TensorScale::kPow2;
 };
 
 enum class PeMode : uint8_t { kMx, kFloat, kInt };
@@ -61,7 +66,7 @@ const char* to_string(PeMode m);  // "mx" | "float" | "int"
 const std::vector<std::string>& pe_operand_format_names();
 
 // A bad parameter: `key` names the PeParams field ("format_a", "format_b", "acc", "out", "mx_block",
-// "spill_interval", "dfp_add_shift") so callers can attach a file/line/key; what() does not repeat the key and
+// "spill_interval", "dfp_add_shift", "tensor_scale") so callers can attach a file/line/key; what() does not repeat the key and
 // lists the valid choices.
 class PeParamError : public std::invalid_argument {
  public:
@@ -89,8 +94,20 @@ struct ResolvedPe {
   num::FloatFormat out{};
 };
 
+// What the user calls the two operand formats (config keys or CLI options), for messages that name both.
+struct PeKeyNames {
+  std::string format_a = "accelerator.pe.activations";
+  std::string format_b = "accelerator.pe.weights";
+};
+
 // Throws PeParamError on anything invalid (unknown names list the valid ones).
-ResolvedPe resolve(const PeParams& p);
+ResolvedPe resolve(const PeParams& p, const PeKeyNames& names = {});
+// One operand format by any accepted name or alias (canonical name, family, element); PeParamError(key, ...)
+// for an unknown name.
+OperandFormat operand_format(const std::string& key, const std::string& name);
+// accelerator.pe.format: both operand formats, the matching accumulator (int32 for integer operands, fp32 for
+// float and MX) and an fp32 output. PeParamError("format", ...) for an unknown name.
+void apply_format(PeParams& p, const std::string& name);
 // "eXmY" -> IEEE-style float (bias 2^(X-1)-1, Inf/NaN, subnormals) or a named float format; nullopt otherwise.
 std::optional<num::NumberFormat> parse_float_format(std::string_view name);
 
@@ -174,7 +191,7 @@ double gemm_memory_bytes(const PeParams& p, int64_t m, int64_t n, int64_t k);
 // Operands as the PE sees them, dequantized to real values (exact in double) and row-major like the inputs.
 struct QuantizedOperands {
   std::vector<double> a, b;
-  double descale = 1.0;  // per-tensor output factor (float: 1/(s_A s_B) as float32; int: 2^(E_A+E_B); MX: 1)
+  double descale = 1.0;  // per-tensor output factor (1/(s_A s_B) as float32; int pow2: 2^(E_A+E_B); MX: 1)
   GemmCounters counters;  // saturations and underflows
 };
 QuantizedOperands quantize_operands(const PeParams& p, const float* a, const float* b, int64_t m, int64_t n,

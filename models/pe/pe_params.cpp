@@ -77,7 +77,9 @@ std::string valid_names_text(const std::vector<std::string>& names) {
   return s;
 }
 
-OperandFormat resolve_operand(const std::string& key, const std::string& name) {
+}  // namespace
+
+OperandFormat operand_format(const std::string& key, const std::string& name) {
   const std::string c = canonical_operand(name);
   for (const auto& row : kOperandTable) {
     if (c != row.name) continue;
@@ -91,6 +93,15 @@ OperandFormat resolve_operand(const std::string& key, const std::string& name) {
                               "'; valid: " + valid_names_text(pe_operand_format_names()) +
                               " (aliases: e4m3, e5m2, float8_e4m3fn, bfloat16, dfp16, dfp8, ...)");
 }
+
+void apply_format(PeParams& p, const std::string& name) {
+  const OperandFormat f = operand_format("format", name);
+  p.format_a = p.format_b = f.name;
+  p.acc = f.family == PeMode::kInt ? "int32" : "fp32";
+  p.out = "fp32";
+}
+
+namespace {
 
 // Accumulator and output formats are held in double; the round-to-odd adapter (acc_round.h) needs p <= 51 bits.
 void check_float_target(const std::string& key, const std::string& name, const num::FloatFormat& f,
@@ -135,18 +146,28 @@ std::optional<num::NumberFormat> parse_float_format(std::string_view name) {
   return num::float_number_format(std::string(name), f);
 }
 
-ResolvedPe resolve(const PeParams& p) {
+ResolvedPe resolve(const PeParams& p, const PeKeyNames& names) {
   ResolvedPe r;
   r.params = p;
-  r.a = resolve_operand("format_a", p.format_a);
-  r.b = resolve_operand("format_b", p.format_b);
+  r.a = operand_format("format_a", p.format_a);
+  r.b = operand_format("format_b", p.format_b);
   if (r.a.family != r.b.family) {
     throw PeParamError("format_b", std::string("'") + r.b.name + "' (" + to_string(r.b.family) +
-                                       ") cannot be combined with format_a '" + r.a.name + "' (" +
+                                       ") cannot be combined with " + names.format_a + " '" + r.a.name + "' (" +
                                        to_string(r.a.family) +
                                        "): both operands must be MX, both per-element float, or both integer");
   }
   r.mode = r.a.family;
+  // One per-tensor scale rule with `lpsim quantize --tensor-scale` (README "Per-tensor scales"): int8 needs a
+  // scale; DFP16 shares one power-of-two exponent per tensor by definition (Das et al. 2018, papers.md §4).
+  for (const OperandFormat* f : {&r.a, &r.b}) {
+    if (f->family != PeMode::kInt) continue;
+    if (p.tensor_scale == num::TensorScale::kNone)
+      throw PeParamError("tensor_scale", "integer operands (" + f->name + ") need a per-tensor scale: exact or pow2");
+    if (f->element.integer.bits > 8 && p.tensor_scale == num::TensorScale::kExact)
+      throw PeParamError("tensor_scale", f->name + " is DFP16: one power-of-two exponent per tensor (pow2); exact "
+                                                   "applies to int8 and 8-bit-or-narrower floats");
+  }
   if (p.mx_block < 1 || p.mx_block > 4096)
     throw PeParamError("mx_block", "must be 1..4096, got " + std::to_string(p.mx_block));
   if (p.spill_interval < 1)
@@ -158,7 +179,8 @@ ResolvedPe resolve(const PeParams& p) {
                                               std::to_string(p.dfp_add_shift));
     if (!p.acc.empty() && p.acc != "int32")
       throw PeParamError("acc", "integer operands (" + r.a.name + ", " + r.b.name +
-                                    ") accumulate in int32; got '" + p.acc + "'");
+                                    ") accumulate in int32; got '" + p.acc +
+                                    "' (auto, the default, follows the operand formats)");
     r.acc_name = "int32";
     r.acc = num::kFP32;  // the spill accumulator
     r.acc_is_fp32 = true;
@@ -166,7 +188,7 @@ ResolvedPe resolve(const PeParams& p) {
     const std::string acc = p.acc.empty() ? "fp32" : p.acc;
     if (acc == "int32")
       throw PeParamError("acc", "int32 accumulation needs integer operands (int8, int16); use fp32, bf16, "
-                                "fp16 or eXmY");
+                                "fp16 or eXmY (auto, the default, follows the operand formats)");
     const auto f = parse_float_format(acc);
     if (!f)
       throw PeParamError("acc", "unknown accumulator format '" + acc +
@@ -203,8 +225,11 @@ ElementBits operand_bits(const ResolvedPe& r, int op, uint64_t tensor_elements, 
     return {w * block + 8, block};  // 8-bit E8M0 scale per block
   }
   uint64_t per_tensor = 0;  // bits stored once per tensor
-  if (r.mode == PeMode::kInt) per_tensor = 8;                    // DFP shared exponent
-  else if (r.params.tensor_scaling) per_tensor = 32;             // fp32 per-tensor scale
+  // tensor_scale: pow2 stores an 8-bit exponent (DFP shared exponent for integers), exact an fp32 scale; only
+  // int8/int16 and floats of 8 bits or fewer are scaled (bf16/fp16/fp32 are cast).
+  const bool scaled = r.mode == PeMode::kInt ||
+                      (f.element.flt.width <= 8 && r.params.tensor_scale != num::TensorScale::kNone);
+  if (scaled) per_tensor = r.params.tensor_scale == num::TensorScale::kExact ? 32 : 8;
   if (per_tensor == 0 || tensor_elements == 0) return {w, 1};
   return {w * tensor_elements + per_tensor, tensor_elements};
 }

@@ -1,6 +1,7 @@
 // `lpsim gemm`: one GEMM C = A x B computed bit-true by the processing-element datapath (models/pe), with its
 // accuracy against FP64 and against the ideal quantize-then-GEMM emulation, and its cycles on the array
 // (SCALE-Sim v2 timing engine, models/array).
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -28,6 +29,8 @@ namespace {
 using namespace lpsim::model;
 
 std::string pe_key_to_option(const std::string& key) {
+  if (key == "tensor_scale") return "--tensor-scale";
+  if (key == "format") return "--format";
   if (key == "format_a") return "--format";
   if (key == "format_b") return "--format-b";
   if (key == "acc") return "--acc";
@@ -83,7 +86,7 @@ int cmd_gemm(const Args& args) {
   int64_t m = 0, n = 0, k = 0;
   std::string a_path, b_path, dist_s, outliers_s, format = "mxfp8_e4m3", format_b, acc, out_format = "fp32";
   std::string array_s = "32x32", dataflow_s = "os", out_path, rounding_s = "rne", policy_s = "wrap";
-  std::string scale_rule_s = "floor";
+  std::string scale_rule_s = "floor", tensor_scale_s = "pow2";
   uint64_t seed = 1;
   double scale = 1.0;
   double max_gib = 0;
@@ -111,7 +114,10 @@ int cmd_gemm(const Args& args) {
        "operand quantization rounding: rne | away | rtz | stochastic")
       ("block", po::value<int>(&block)->default_value(32), "MX block size along K")
       ("scale-rule", po::value<std::string>(&scale_rule_s)->default_value("floor"), "MX shared exponent: floor | ceil")
-      ("tensor-scaling", "float operands: per-tensor scale max/amax, undone at the output (FP8 paper)")
+      ("tensor-scale", po::value<std::string>(&tensor_scale_s)->default_value("pow2"),
+       "per-tensor scale of int8 and fp8/fp6/fp4 operands, undone at the output (the rule of lpsim quantize "
+       "--tensor-scale and accelerator.pe.tensor_scale): pow2 (int8: the DFP exponent, floor(log2 amax) - 6; "
+       "floats: largest 2^k <= max/amax) | exact (max/amax; int8: 127/amax) | none (floats only)")
       ("policy", po::value<std::string>(&policy_s)->default_value("wrap"), "INT32 overflow: wrap | saturate | spill")
       ("spill-interval", po::value<int>(&spill_interval)->default_value(16),
        "spill: VNNI accumulations (2 products each) per INT32 partial sum")
@@ -148,7 +154,9 @@ int cmd_gemm(const Args& args) {
   p.spill_interval = spill_interval;
   p.dfp_add_shift = add_shift;
   p.seed = seed;
-  p.tensor_scaling = vm.count("tensor-scaling") > 0;
+  const auto tscale = num::parse_tensor_scale(tensor_scale_s);
+  if (!tscale) bad_option("--tensor-scale", "expected pow2, exact or none, got \"" + tensor_scale_s + "\"");
+  p.tensor_scale = *tscale;
   const auto rounding = num::parse_rounding(rounding_s);
   if (!rounding) bad_option("--rounding", "expected rne, away, rtz or stochastic, got \"" + rounding_s + "\"");
   p.rounding = *rounding;
@@ -160,7 +168,7 @@ int cmd_gemm(const Args& args) {
   p.int32_policy = *policy;
   ResolvedPe rp;
   try {
-    rp = resolve(p);
+    rp = resolve(p, PeKeyNames{"--format", "--format-b"});
   } catch (const PeParamError& e) {
     bad_option(pe_key_to_option(e.key()), e.what());
   }
@@ -320,7 +328,20 @@ int cmd_gemm(const Args& args) {
   if (rp.mode == PeMode::kMx) os << ", block " << block << ", " << num::to_string(p.mx_scale_rule) << " scale rule";
   if (rp.mode == PeMode::kInt) os << ", DFP add_shift " << add_shift << ", INT32 " << to_string(p.int32_policy);
   if (rp.mode == PeMode::kInt && p.int32_policy == Int32Policy::kSpill) os << " every " << spill_interval;
-  os << ", rounding " << num::to_string(p.rounding) << (p.tensor_scaling ? ", per-tensor scaling" : "") << ")\n";
+  os << ", rounding " << num::to_string(p.rounding);
+  // The per-tensor scale rule actually used (bf16/fp16/fp32 are cast, MX scales per block).
+  const bool scaled = rp.mode == PeMode::kInt || (rp.mode == PeMode::kFloat && std::min(rp.a.element.flt.width,
+                                                                                          rp.b.element.flt.width) <= 8);
+  if (scaled) {
+    const bool int_ops = rp.mode == PeMode::kInt;
+    std::string rule = num::to_string(p.tensor_scale);
+    if (int_ops && p.tensor_scale == num::TensorScale::kPow2) rule += " (DFP exponent floor(log2 amax) - (bits - 2))";
+    else if (int_ops) rule += " (127/amax)";
+    else if (p.tensor_scale == num::TensorScale::kPow2) rule += " (largest 2^k <= max/amax)";
+    else if (p.tensor_scale == num::TensorScale::kExact) rule += " (max/amax)";
+    os << ", tensor scale " << rule << ", output x " << fmt("%.9g", r.descale);
+  }
+  os << ")\n";
   os << "  accumulator " << rp.acc_name << ", output " << rp.out_name << "; array " << rows << "x" << cols << " "
      << to_string(dataflow) << " ("
      << (dataflow == Dataflow::kOS ? "one chain over K per PE" : "K in folds of " + std::to_string(rows) + " PE steps")

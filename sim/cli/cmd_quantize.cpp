@@ -1,6 +1,7 @@
 // `lpsim quantize`: quantize a float32 tensor (.npy or one value per line .csv) to an MX, FP8, BF16/FP16, INT8
 // or DFP16 format with the bit-true numerics library, write the dequantized values (and optionally the codes
 // with their shared exponents), and print the error against the FP64 value of the input.
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -15,6 +16,7 @@
 #include "numerics/metrics.h"
 #include "numerics/mx.h"
 #include "numerics/scaled.h"
+#include "pe/pe.h"
 #include "util/error.h"
 #include "util/output_files.h"
 #include "util/progress.h"
@@ -34,7 +36,7 @@ struct FormatEntry {
   const char* about;
 };
 
-// The CLI's format names (issue 4) -> numerics formats.
+// The format names of `lpsim gemm` and `lpsim run` (models/pe, one table of names and aliases) -> numerics.
 const FormatEntry kFormats[] = {
     {"mxfp8_e4m3", Family::kMx, "e4m3", "MX: FP8 E4M3 elements + E8M0 scale per block"},
     {"mxfp8_e5m2", Family::kMx, "e5m2", "MX: FP8 E5M2 elements + E8M0 scale per block"},
@@ -44,10 +46,14 @@ const FormatEntry kFormats[] = {
     {"mxint8", Family::kMx, "mxint8", "MX: INT8 (1.6 fixed point) elements + E8M0 scale per block"},
     {"fp8_e4m3", Family::kScaled, "e4m3", "OCP FP8 E4M3 with one per-tensor scale"},
     {"fp8_e5m2", Family::kScaled, "e5m2", "OCP FP8 E5M2 with one per-tensor scale"},
-    {"int8", Family::kScaled, "int8", "symmetric INT8 with one per-tensor scale (127/amax)"},
+    {"fp6_e3m2", Family::kScaled, "e3m2", "FP6 E3M2 with one per-tensor scale"},
+    {"fp6_e2m3", Family::kScaled, "e2m3", "FP6 E2M3 with one per-tensor scale"},
+    {"fp4_e2m1", Family::kScaled, "e2m1", "FP4 E2M1 with one per-tensor scale"},
+    {"int8", Family::kScaled, "int8", "symmetric INT8 (+-127) with one per-tensor scale (dfp8)"},
     {"bf16", Family::kCast, "bf16", "bfloat16 cast"},
     {"fp16", Family::kCast, "fp16", "IEEE binary16 cast"},
-    {"dfp16", Family::kDfp, "", "INT16 dynamic fixed point, one shared exponent per tensor (Das et al. 2018)"},
+    {"fp32", Family::kCast, "fp32", "IEEE binary32 (the input's own values)"},
+    {"int16", Family::kDfp, "", "INT16 dynamic fixed point (dfp16), one shared exponent per tensor (Das et al. 2018)"},
 };
 
 std::vector<std::string> format_list() {
@@ -83,13 +89,15 @@ struct Result {
 
 int cmd_quantize(const Args& args) {
   po::options_description opts("options");
-  std::string format, rounding_s = "rne", overflow_s = "sat", scale_rule_s = "floor", tensor_scale_s = "exact";
+  std::string format, rounding_s = "rne", overflow_s = "sat", scale_rule_s = "floor", tensor_scale_s = "pow2";
   std::string in_path, out_path, codes_path, ragged = "pad";
   int block = 32, axis = -1, add_shift = 0, random_bits = 16, threads = 1;
   uint64_t seed = 0;
   opts.add_options()
       ("format", po::value<std::string>(&format)->required(),
-       "mxfp8_e4m3 mxfp8_e5m2 mxfp6_e3m2 mxfp6_e2m3 mxfp4_e2m1 mxint8 fp8_e4m3 fp8_e5m2 bf16 fp16 int8 dfp16")
+       "mxfp8_e4m3 mxfp8_e5m2 mxfp6_e3m2 mxfp6_e2m3 mxfp4_e2m1 mxint8 fp8_e4m3 fp8_e5m2 fp6_e3m2 fp6_e2m3 "
+       "fp4_e2m1 bf16 fp16 fp32 int8 int16 (the names of lpsim gemm/run; aliases dfp8 = int8, dfp16 = int16, "
+       "mxfp8, e4m3, bfloat16, float8_e4m3fn, ...)")
       ("in", po::value<std::string>(&in_path)->required(), "input: float32 .npy (C order, 1-D or 2-D) or .csv")
       ("out", po::value<std::string>(&out_path)->required(), "output: dequantized values, .npy or .csv")
       ("codes", po::value<std::string>(&codes_path), "also write codes (hex) and shared exponents to this .csv")
@@ -104,9 +112,13 @@ int cmd_quantize(const Args& args) {
        "MX shared exponent: floor (OCP: floor(log2 amax) - emax_elem) | ceil (2^ceil(log2(amax/max)), no clipping)")
       ("ragged", po::value<std::string>(&ragged)->default_value("pad"),
        "MX line length not a multiple of --block: pad (last block zero-padded, OCP/microxcaling) | error")
-      ("tensor-scale", po::value<std::string>(&tensor_scale_s)->default_value("exact"),
-       "fp8_*/int8 per-tensor scale: exact (max/amax) | pow2 (largest 2^k <= max/amax) | none")
-      ("add-shift", po::value<int>(&add_shift)->default_value(0), "dfp16: extra right shift (accumulator headroom bits)")
+      ("tensor-scale", po::value<std::string>(&tensor_scale_s)->default_value("pow2"),
+       "per-tensor scale of int8 and fp8/fp6/fp4, the rule of lpsim gemm --tensor-scale and run's "
+       "accelerator.pe.tensor_scale: pow2 (int8: 2^-E, E = floor(log2 amax) - 6, the DFP exponent; floats: largest "
+       "2^k <= max/amax) | exact (max/amax; int8: 127/amax) | none (floats only). int16 is always pow2 (DFP16)")
+      ("add-shift", po::value<int>(&add_shift)->default_value(0),
+       "int8 (pow2) and int16: extra right shift of the DFP exponent (accumulator headroom bits), as "
+       "accelerator.pe.dfp_add_shift")
       ("seed", po::value<uint64_t>(&seed)->default_value(0), "stochastic rounding seed (element i uses bits (seed, i))")
       ("random-bits", po::value<int>(&random_bits)->default_value(16), "stochastic rounding: random bits per element (1..32)")
       ("threads", po::value<int>(&threads)->default_value(1), "worker threads (1..64)");
@@ -119,21 +131,31 @@ int cmd_quantize(const Args& args) {
       "MX blocks run along the last axis (rows) unless --axis 0; a 1-D input is one row. NaN/Inf follow the\n"
       "format rules (an MX block holding one gets a NaN scale; see tests/data/numerics/README.md) and are counted.\n"
       "--codes columns: MX: index,code,block,shared_exp,scale_code (value = decode(code) * 2^shared_exp; block\n"
-      "indexes the scales, row-major); fp8_*/int8: index,code,scale (value = decode(code) / scale);\n"
-      "bf16/fp16: index,code; dfp16: index,code,shared_exp (value = int16(code) * 2^shared_exp).",
+      "indexes the scales, row-major); fp8/fp6/fp4/int8: index,code,scale (value = decode(code) / scale);\n"
+      "bf16/fp16/fp32: index,code; int16: index,code,shared_exp (value = int16(code) * 2^shared_exp).\n"
+      "Format names, aliases and the per-tensor scale rule are those of lpsim gemm and lpsim run, so the same\n"
+      "tensor gets the same codes in all three.",
       "  lpsim quantize --format mxfp8_e4m3 --in act.npy --out act_q.npy              # OCP defaults\n"
       "  lpsim quantize --format mxfp4_e2m1 --scale-rule ceil --in w.npy --out w_q.npy --codes w_codes.csv\n"
       "  lpsim quantize --format bf16 --rounding stochastic --seed 7 --in x.csv --out x_bf16.csv\n"
+      "  lpsim quantize --format int8 --tensor-scale exact --in x.npy --out x_int8.npy\n"
       "  lpsim quantize --format dfp16 --add-shift 1 --in x.npy --out x_dfp.npy"};
   if (!parse_command_line("quantize", args, opts, pos, vm, help)) return kExitOk;
 
   // 1. Validate every option before touching any file.
   const FormatEntry* fe = nullptr;
+  std::string canonical;
+  try {
+    canonical = model::operand_format("format", format).name;  // the names and aliases of lpsim gemm/run
+  } catch (const model::PeParamError&) {
+    canonical = format;
+  }
   for (const auto& f : kFormats)
-    if (format == f.name) fe = &f;
+    if (canonical == f.name) fe = &f;
   if (!fe) {
     bad_option("--format", "unknown format \"" + format + "\"" + did_you_mean(format, format_list()) +
-                               "; valid formats: " + join(format_list()));
+                               "; valid formats: " + join(format_list()) +
+                               " (aliases: dfp8, dfp16, mxfp8, mxfp6, mxfp4, e4m3, bfloat16, float8_e4m3fn, ...)");
   }
   const auto rounding = num::parse_rounding(rounding_s);
   if (!rounding) bad_option("--rounding", "expected rne, away, rtz or stochastic, got \"" + rounding_s + "\"");
@@ -142,7 +164,8 @@ int cmd_quantize(const Args& args) {
   const auto scale_rule = num::parse_scale_rule(scale_rule_s);
   if (!scale_rule) bad_option("--scale-rule", "expected floor or ceil, got \"" + scale_rule_s + "\"");
   const auto tensor_scale = num::parse_tensor_scale(tensor_scale_s);
-  if (!tensor_scale) bad_option("--tensor-scale", "expected exact, pow2 or none, got \"" + tensor_scale_s + "\"");
+  if (!tensor_scale) bad_option("--tensor-scale", "expected pow2, exact or none, got \"" + tensor_scale_s + "\"");
+  const bool is_int8 = canonical == "int8";
   if (ragged != "pad" && ragged != "error") bad_option("--ragged", "expected pad or error, got \"" + ragged + "\"");
   const auto only_for = [&](const char* opt, bool applies, const char* which) {
     if (vm.count(opt) && !vm[opt].defaulted() && !applies) {
@@ -153,13 +176,23 @@ int cmd_quantize(const Args& args) {
   only_for("axis", fe->family == Family::kMx, "MX");
   only_for("scale-rule", fe->family == Family::kMx, "MX");
   only_for("ragged", fe->family == Family::kMx, "MX");
-  only_for("tensor-scale", fe->family == Family::kScaled, "fp8_e4m3, fp8_e5m2 and int8");
-  only_for("add-shift", fe->family == Family::kDfp, "the dfp16");
+  only_for("tensor-scale", fe->family == Family::kScaled || fe->family == Family::kDfp, "int8, int16 and fp8/fp6/fp4");
+  only_for("add-shift", fe->family == Family::kDfp || is_int8, "the int8 and int16 (DFP)");
+  // The same checks as accelerator.pe.tensor_scale (models/pe resolve()).
+  if (is_int8 && *tensor_scale == num::TensorScale::kNone)
+    bad_option("--tensor-scale", "int8 needs a per-tensor scale: pow2 or exact");
+  if (fe->family == Family::kDfp && *tensor_scale != num::TensorScale::kPow2)
+    bad_option("--tensor-scale", "int16 is DFP16: one power-of-two exponent per tensor (pow2); exact applies to "
+                                 "int8 and 8-bit-or-narrower floats");
+  if (is_int8 && *tensor_scale == num::TensorScale::kExact && vm.count("add-shift") && !vm["add-shift"].defaulted())
+    bad_option("--add-shift", "applies to the power-of-two (DFP) scale only, not --tensor-scale exact");
   if (fe->family == Family::kMx && block != 16 && block != 32 && block != 64) {
     bad_option("--block", "expected 16, 32 or 64 (OCP MX uses 32), got " + std::to_string(block));
   }
   if (axis != -1 && axis != 0 && axis != 1) bad_option("--axis", "expected 0, 1 or -1, got " + std::to_string(axis));
-  if (add_shift < 0 || add_shift > 15) bad_option("--add-shift", "expected 0..15, got " + std::to_string(add_shift));
+  const int max_shift = is_int8 ? 6 : 14;  // as accelerator.pe.dfp_add_shift: 0..bits-2
+  if (add_shift < 0 || add_shift > max_shift)
+    bad_option("--add-shift", "expected 0.." + std::to_string(max_shift) + ", got " + std::to_string(add_shift));
   if (random_bits < 1 || random_bits > 32) {
     bad_option("--random-bits", "expected 1..32, got " + std::to_string(random_bits));
   }
@@ -263,13 +296,31 @@ int cmd_quantize(const Args& args) {
     }
     case Family::kScaled:
     case Family::kCast: {
-      const num::NumberFormat& f = num::format_by_name(fe->element);
+      // int8 is symmetric (+-127), as the PE's integer operands; pow2 int8 is DFP8: the codes of
+      // quantize_dfp(bits 8), the same as the PE's (models/pe gemm.cpp).
+      const num::NumberFormat f = is_int8 ? num::int_number_format("int8", num::make_int_format(8, 0, true))
+                                          : num::format_by_name(fe->element);
       const num::TensorScale mode = fe->family == Family::kCast ? num::TensorScale::kNone : *tensor_scale;
-      const num::ScaledTensor t = num::quantize_scaled(f, in.data.data(), n, mode, ro, seed, threads);
+      num::ScaledTensor t;
+      if (is_int8 && mode == num::TensorScale::kPow2) {
+        const num::DfpTensor d = num::quantize_dfp(in.data.data(), n, 8, add_shift, ro, seed);
+        t.scale = static_cast<float>(std::ldexp(1.0, -d.exponent));
+        t.values = d.values;
+        t.saturated = d.saturated;
+        t.codes.resize(n);
+        for (size_t i = 0; i < n; ++i) t.codes[i] = static_cast<uint32_t>(d.k[i]) & 0xffu;
+      } else {
+        t = num::quantize_scaled(f, in.data.data(), n, mode, ro, seed, threads);
+      }
       res.values = t.values;
       res.saturated = t.saturated;
       if (fe->family == Family::kScaled) {
-        summary << "tensor scale      " << io::format_float(t.scale) << " (" << num::to_string(mode)
+        std::string rule;
+        if (mode == num::TensorScale::kNone) rule = "none: values cast unscaled";
+        else if (mode == num::TensorScale::kExact) rule = std::string("exact: ") + (is_int8 ? "127" : "max") + "/amax";
+        else if (is_int8) rule = "pow2: 2^-E, E = floor(log2 amax) - 6" + (add_shift ? " + " + std::to_string(add_shift) : std::string()) + ", the DFP exponent";
+        else rule = "pow2: largest 2^k <= max/amax";
+        summary << "tensor scale      " << io::format_float(t.scale) << " (" << rule
                 << "; values are encoded as x * scale)\n";
       }
       if (want_codes) {

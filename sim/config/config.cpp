@@ -137,9 +137,17 @@ const std::vector<KeySpec>& schema() {
                  [](Config& c, const Value& v) { c.memory.dram_latency_cycles = v.i; },
                  [](const Config& c) { return std::to_string(c.memory.dram_latency_cycles); }});
     // Processing-element arithmetic (models/pe/README.md). Format names are validated by model::resolve().
+    s.push_back({"accelerator.pe.format", Type::kString, "", "",
+                 "one operand format for the whole PE (a name of accelerator.pe.activations): sets activations and weights to it, the accumulator to "
+                 "int32 for integer formats (int8, int16) and fp32 otherwise, and the output to fp32. The four "
+                 "detailed keys below override it when given at the same level (a config file, or --set / a "
+                 "sweep point, which outranks the file)",
+                 {}, [](Config& c, const Value& v) { c.pe_format = v.s; }, [](const Config& c) { return c.pe_format; }});
     s.push_back({"accelerator.pe.activations", Type::kString, "mxfp8_e4m3", "",
                  "activation operand format (A): mxfp8_e4m3 mxfp8_e5m2 mxfp6_e3m2 mxfp6_e2m3 mxfp4_e2m1 mxint8 "
-                 "fp8_e4m3 fp8_e5m2 bf16 fp16 fp32 int8 int16", {},
+                 "fp8_e4m3 fp8_e5m2 fp6_e3m2 fp6_e2m3 fp4_e2m1 bf16 fp16 fp32 int8 int16 (aliases: dfp8 = int8, "
+                 "dfp16 = int16, mxfp8, mxfp6, mxfp4, e4m3, bfloat16, float8_e4m3fn, ...; the names of `lpsim "
+                 "quantize` and `lpsim gemm`)", {},
                  [](Config& c, const Value& v) { c.pe.format_a = v.s; },
                  [](const Config& c) { return c.pe.format_a; }});
     s.push_back({"accelerator.pe.weights", Type::kString, "mxfp8_e4m3", "",
@@ -184,10 +192,14 @@ const std::vector<KeySpec>& schema() {
                  "DFP16 headroom: extra right shift of integer operands (libxsmm add_shift)", {},
                  [](Config& c, const Value& v) { c.pe.dfp_add_shift = static_cast<int>(v.i); },
                  [](const Config& c) { return std::to_string(c.pe.dfp_add_shift); }});
-    s.push_back({"accelerator.pe.tensor_scaling", Type::kBool, "false", "",
-                 "float operands: per-tensor scale max_finite/amax before the cast, undone at the output", {},
-                 [](Config& c, const Value& v) { c.pe.tensor_scaling = v.i != 0; },
-                 [](const Config& c) { return std::string(c.pe.tensor_scaling ? "true" : "false"); }});
+    s.push_back({"accelerator.pe.tensor_scale", Type::kEnum, "pow2", "",
+                 "per-tensor scale of int8 and fp8/fp6/fp4 operands, undone at the output; the rule of `lpsim "
+                 "quantize --tensor-scale` and `lpsim gemm --tensor-scale`: pow2 = int8: 2^-E with E = floor(log2 "
+                 "amax) - 6 (the DFP exponent), floats: largest 2^k <= max/amax; exact = max/amax in float32 (int8: "
+                 "127/amax); none = unscaled (floats only). bf16/fp16/fp32 are cast; int16 is DFP16 (always pow2)",
+                 {"pow2", "exact", "none"},
+                 [](Config& c, const Value& v) { c.pe.tensor_scale = *num::parse_tensor_scale(v.s); },
+                 [](const Config& c) { return std::string(num::to_string(c.pe.tensor_scale)); }});
     s.push_back({"accelerator.sfu.impl", Type::kEnum, "model", "",
                  "K-TanH special-function unit: rtl = verilated rtl/ktanh.sv, model = bit-exact C++ model (same "
                  "bits, faster), exact = libm rounded to BF16, fp32 = libm rounded to FP32 (no BF16 interface: "
@@ -377,12 +389,23 @@ const std::vector<KeySpec>& schema() {
     s.push_back({"workload.synthetic", Type::kEnum, "off", "",
                  "give every gemm/conv2d op without its own a/b tensors seeded synthetic operands of this "
                  "distribution, so the run computes values and reports accuracy (off = timing only)",
-                 {"off", "normal", "uniform", "laplace"}, [](Config& c, const Value& v) { c.workload.synthetic = v.s; },
+                 {"off", "normal", "uniform", "laplace", "relu"}, [](Config& c, const Value& v) { c.workload.synthetic = v.s; },
                  [](const Config& c) { return c.workload.synthetic; }});
     s.push_back({"workload.synthetic_scale", Type::kPosReal, "1", "",
-                 "scale of the synthetic operands (normal: sigma, uniform: half-width, laplace: b)", {},
+                 "scale of the synthetic operands (normal: sigma, uniform: half-width, laplace: b; relu: activations "
+                 "max(0, N(0, scale^2)), half of them zero, with N(0, scale^2) weights, as after a ReLU)", {},
                  [](Config& c, const Value& v) { c.workload.synthetic_scale = v.d; },
                  [](const Config& c) { return fmt_real(c.workload.synthetic_scale); }});
+    s.push_back({"workload.synthetic_outliers.fraction", Type::kPosReal, "", "",
+                 "share of synthetic operand elements replaced by outliers (as `lpsim gemm --outliers FRAC:SIZE` and "
+                 "a trace op's outliers: {fraction, size}); real activations have a few large channels, which decide "
+                 "between per-tensor and per-block scaling", {},
+                 [](Config& c, const Value& v) { c.workload.synthetic_outlier_fraction = v.d; },
+                 [](const Config& c) { return c.workload.synthetic_outlier_fraction > 0 ? fmt_real(c.workload.synthetic_outlier_fraction) : std::string(); }});
+    s.push_back({"workload.synthetic_outliers.size", Type::kPosReal, "", "x scale",
+                 "outlier magnitude: +-size * synthetic_scale * (1 + u), u uniform in [0, 1), random sign", {},
+                 [](Config& c, const Value& v) { c.workload.synthetic_outlier_size = v.d; },
+                 [](const Config& c) { return c.workload.synthetic_outlier_size > 0 ? fmt_real(c.workload.synthetic_outlier_size) : std::string(); }});
     s.push_back({"run.out_dir", Type::kString, "out", "path",
                  "directory for report files (relative to the current directory); --out overrides", {},
                  [](Config& c, const Value& v) { c.run.out_dir = v.s; },
@@ -451,6 +474,8 @@ const std::vector<KeySpec>& schema() {
     range("accelerator.sparsity.index_bits", 0, 64);
     range("accelerator.cost.node_nm", 0, 1000);
     range("workload.synthetic_scale", 0, 1e30);
+    range("workload.synthetic_outliers.fraction", 0, 1);
+    range("workload.synthetic_outliers.size", 0, 1e30);
     range("run.threads", 0, 1024);
     range("run.max_memory_gib", 0, 1 << 20);
     for (auto& k : s) {
@@ -770,6 +795,36 @@ void read_custom_formats(const YAML::Node& root, Reader& rd, std::vector<std::st
   }
 }
 
+// accelerator.pe.format (or an override's pe.format): activations, weights, accumulator and output follow the
+// format unless the key itself was given at the format's level or above (`level_of(key)`: 0 = not given, 1 =
+// the file, 2 = --set / a sweep point). The accumulator matches the activations finally chosen, so a detailed
+// activations key never meets the other family's accumulator.
+void apply_pe_format(model::PeParams& pe, const std::string& format, int format_level,
+                     const std::function<int(const std::string&)>& level_of) {
+  model::PeParams f = pe;
+  model::apply_format(f, format);
+  if (level_of("activations") < format_level) pe.format_a = f.format_a;
+  if (level_of("weights") < format_level) pe.format_b = f.format_b;
+  if (level_of("output") < format_level) pe.out = f.out;
+  if (level_of("accumulator") < format_level) {
+    try {
+      pe.acc = model::operand_format("format_a", pe.format_a).family == model::PeMode::kInt ? "int32" : "fp32";
+    } catch (const model::PeParamError&) {
+      pe.acc = f.acc;  // resolve() reports the unknown activations name
+    }
+  }
+}
+
+// Error key of a model::PeParamError -> the config key it came from.
+std::string pe_error_key(const std::string& key) {
+  static const std::map<std::string, std::string> kKeys = {
+      {"format_a", "activations"},      {"format_b", "weights"},         {"acc", "accumulator"},
+      {"out", "output"},                {"mx_block", "mx_block"},        {"spill_interval", "spill_interval"},
+      {"dfp_add_shift", "dfp_add_shift"}, {"tensor_scale", "tensor_scale"}, {"format", "format"}};
+  auto it = kKeys.find(key);
+  return it != kKeys.end() ? it->second : std::string();
+}
+
 // workload.overrides: [{ops: [NAME or glob, ...], pe: {accelerator.pe keys}, sparsity: {accelerator.sparsity
 // keys}}]: each entry's keys are read and checked with the schema rows of accelerator.pe / accelerator.sparsity,
 // applied on top of the accelerator's values. Which ops match is checked against the workload (driver).
@@ -812,6 +867,8 @@ void read_overrides(const YAML::Node& root, Reader& rd, Config& c) {
       std::vector<std::string> valid;
       for (const auto& spec : schema())
         if (spec.path.rfind(prefix + ".", 0) == 0) valid.push_back(spec.path.substr(prefix.size() + 1));
+      std::set<std::string> given;  // keys of this section
+      std::string format;
       for (const auto& kv : sec) {
         const std::string k = kv.first.IsScalar() ? kv.first.Scalar() : "?";
         const std::string key = base + "." + section + "." + k;
@@ -820,8 +877,11 @@ void read_overrides(const YAML::Node& root, Reader& rd, Config& c) {
           throw_input_error(rd.where(key, kv.first), "unknown key '" + k + "'" + did_you_mean(k, valid) +
                                                          "; valid keys here: " + join(valid));
         const Location at = rd.where(key, kv.second);
+        given.insert(k);
         try {
-          spec->set(tmp, parse_value(*spec, kv.second, at));
+          const Value v = parse_value(*spec, kv.second, at);
+          if (k == "format") format = v.s;
+          else spec->set(tmp, v);
         } catch (const std::invalid_argument& e) {
           throw_input_error(at, std::string(e.what()) + ", got " + describe(kv.second));
         }
@@ -829,9 +889,12 @@ void read_overrides(const YAML::Node& root, Reader& rd, Config& c) {
       if (std::string(section) == "pe") {
         tmp.pe.seed = c.run.seed;
         try {
-          model::resolve(tmp.pe);
+          if (!format.empty())
+            apply_pe_format(tmp.pe, format, 1, [&](const std::string& k) { return given.count(k) ? 1 : 0; });
+          model::resolve(tmp.pe, model::PeKeyNames{base + ".pe.activations", base + ".pe.weights"});
         } catch (const model::PeParamError& e) {
-          throw_input_error(rd.where(base + ".pe", sec), e.what());
+          const std::string k = pe_error_key(e.key());
+          throw_input_error(given.count(k) ? rd.where(base + ".pe." + k, sec[k]) : rd.where(base + ".pe", sec), e.what());
         }
         o.pe = tmp.pe;
       } else {
@@ -893,6 +956,7 @@ Config load_config(const std::string& path, const std::vector<Override>& overrid
   std::vector<std::string> custom;
   read_custom_formats(root, rd, custom);
 
+  std::map<std::string, int> level;  // key path -> 1 = given in the file, 2 = --set (accelerator.pe.format)
   for (const auto& spec : schema()) {
     YAML::Node n = find(root, spec.path);
     Value v;
@@ -900,6 +964,7 @@ Config load_config(const std::string& path, const std::vector<Override>& overrid
       Location at = rd.where(spec.path, n);
       v = parse_value(spec, n, at);
       c.where[spec.path] = at;
+      level[spec.path] = at.file == "--set" ? 2 : 1;
     } else if (spec.required) {
       throw_input_error(Location{path, 0, spec.path}, "missing required key (" + spec.help + ")");
     } else if (spec.default_text.empty()) {
@@ -964,18 +1029,34 @@ Config load_config(const std::string& path, const std::vector<Override>& overrid
 
   c.custom_formats = custom;
   c.sfu.clock_mhz = c.array.clock_mhz;
-  read_overrides(root, rd, c);
   c.pe.seed = c.run.seed;
   try {
+    if (!c.pe_format.empty())
+      apply_pe_format(c.pe, c.pe_format, level["accelerator.pe.format"], [&](const std::string& k) {
+        auto it = level.find("accelerator.pe." + k);
+        return it == level.end() ? 0 : it->second;
+      });
     model::resolve(c.pe);
   } catch (const model::PeParamError& e) {
-    static const std::map<std::string, std::string> kKeys = {
-        {"format_a", "accelerator.pe.activations"}, {"format_b", "accelerator.pe.weights"},
-        {"acc", "accelerator.pe.accumulator"},      {"out", "accelerator.pe.output"},
-        {"mx_block", "accelerator.pe.mx_block"},    {"spill_interval", "accelerator.pe.spill_interval"},
-        {"dfp_add_shift", "accelerator.pe.dfp_add_shift"}};
-    auto it = kKeys.find(e.key());
-    throw_input_error(c.loc(it != kKeys.end() ? it->second : "accelerator.pe"), e.what());
+    const std::string k = pe_error_key(e.key());
+    std::string key = k.empty() ? "accelerator.pe" : "accelerator.pe." + k;
+    // A value the format set is reported at the format's line.
+    const int fl = c.pe_format.empty() ? 0 : level["accelerator.pe.format"];
+    if ((k == "activations" || k == "weights" || k == "accumulator" || k == "output") && level[key] < fl)
+      key = "accelerator.pe.format";
+    throw_input_error(c.loc(key), e.what());
+  }
+  read_overrides(root, rd, c);
+  {
+    // Synthetic outliers: both numbers or neither, and only where synthetic operands are drawn.
+    const WorkloadConfig& w = c.workload;
+    const bool f = level.count("workload.synthetic_outliers.fraction"), sz = level.count("workload.synthetic_outliers.size");
+    if (f != sz)
+      throw_input_error(c.loc(f ? "workload.synthetic_outliers.fraction" : "workload.synthetic_outliers.size"),
+                        "workload.synthetic_outliers needs both fraction and size, e.g. {fraction: 0.001, size: 50}");
+    if (f && w.synthetic == "off")
+      throw_input_error(c.loc("workload.synthetic_outliers.fraction"),
+                        "outliers apply to synthetic operands: set workload.synthetic (normal, uniform, laplace, relu)");
   }
   // Design-level bits per word (SRAM capacity check, cost model's buffers): per element, no per-tensor terms;
   // each layer's own figure comes from memory_for().

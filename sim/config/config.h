@@ -51,8 +51,10 @@ struct WorkloadConfig {
   std::vector<OpOverride> overrides;
   DatasetConfig dataset;
   std::vector<std::string> layers;  // optional filter: only these op names (empty = all)
-  std::string synthetic = "off";    // off | normal | uniform | laplace: values for ops without their own tensors
+  std::string synthetic = "off";    // off | normal | uniform | laplace | relu: values for ops without tensors
   double synthetic_scale = 1.0;
+  double synthetic_outlier_fraction = 0.0;  // workload.synthetic_outliers: {fraction, size} (0 = none)
+  double synthetic_outlier_size = 0.0;
 };
 
 // Area/energy pricing (models/cost): technology table, node, DRAM type.
@@ -86,6 +88,7 @@ struct Config {
   model::MemoryParams memory;  // word_bits: design-level bits per element (per-tensor terms left out)
   int word_bits[3] = {0, 0, 0};  // accelerator.memory.*.word_bits as given; 0 = auto (memory_for resolves it)
   model::PeParams pe;    // PE arithmetic (formats, accumulator, INT32 policy); seed follows run.seed
+  std::string pe_format;  // accelerator.pe.format as written ("" = not given); already applied to pe
   model::SfuParams sfu;  // clock_mhz follows accelerator.array.clock_mhz
   model::VectorParams vector;  // the vector unit (elementwise, pooling, normalisation ops of models)
   model::SparsityParams sparsity;  // zero gating / skipping / N:M (models/sparsity)

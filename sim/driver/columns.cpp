@@ -72,8 +72,9 @@ Cols add_columns(report::Report& r) {
   c.vec_cycles = r.add_column({"vector_cycles", "vector", "cycles", "vector-unit cycles: a vector op's compute "
                                "cycles, or an array op's epilogue (bias, alpha/beta) added to its total", false, 0});
   c.unit = r.add_column({"unit", "unit", "", "where the op runs: array, sfu, vector (unit), view (no work)", false, 0});
-  c.formats = r.add_column({"pe_formats", "formats", "", "array ops: activations x weights -> accumulator -> output "
-                            "formats (differ per op with workload.overrides)", false, 0});
+  c.formats = r.add_column({"pe_formats", "formats", "", "array ops: activations x weights (per-tensor scale rule "
+                            "of int8/int16 and 8-bit-or-narrower floats) -> accumulator -> output formats (differ per op "
+                            "with workload.overrides)", false, 0});
 
   // Accuracy (ops with values): against the exact reference = FP64 GEMM of the unquantized inputs, or the
   // activation in double precision (libm); and against the ideal quantize-then-FP32 emulation.

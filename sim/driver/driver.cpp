@@ -186,7 +186,11 @@ class CostStage {
 
 std::string formats_of(const model::PeParams& p) {
   const model::ResolvedPe r = model::resolve(p);
-  return r.a.name + " x " + r.b.name + " -> " + r.acc_name + " -> " + r.out_name;
+  // The per-tensor scale rule where one applies (int8/int16, floats of 8 bits or fewer), as lpsim gemm prints it.
+  const bool scaled = r.mode == model::PeMode::kInt ||
+                      (r.mode == model::PeMode::kFloat && std::min(r.a.element.flt.width, r.b.element.flt.width) <= 8);
+  return r.a.name + " x " + r.b.name + (scaled ? std::string(" (") + num::to_string(p.tensor_scale) + " scale)" : "") +
+         " -> " + r.acc_name + " -> " + r.out_name;
 }
 
 // What one op did in one segment of the run (a graph run for some batches), in the units of the report; the
@@ -315,6 +319,8 @@ RunResult simulate(const cfg::Config& c, const RunPlan& plan, const Progress& pr
   mach.seed = c.run.seed;
   mach.synthetic = c.workload.synthetic;
   mach.synthetic_scale = c.workload.synthetic_scale;
+  mach.synthetic_outlier_fraction = c.workload.synthetic_outlier_fraction;
+  mach.synthetic_outlier_size = c.workload.synthetic_outlier_size;
   mach.sparsity = c.sparsity;
   mach.ideal = c.run.ideal_emulation == "on" || (c.run.ideal_emulation == "auto" && !g.dataflow());
   std::vector<std::unique_ptr<SparsityStage>> sparsity;

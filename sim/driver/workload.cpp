@@ -155,6 +155,8 @@ std::map<std::string, exec::TensorF> graph_inputs(const cfg::Config& c, const gr
     model::TensorGenSpec spec;
     spec.dist = *model::parse_distribution(c.workload.synthetic);
     spec.scale = c.workload.synthetic_scale;
+    spec.outlier_fraction = c.workload.synthetic_outlier_fraction;
+    spec.outlier_size = c.workload.synthetic_outlier_size;
     spec.seed = c.run.seed * 1000003ull + i;
     in[g.inputs[i]] = exec::TensorF{s, model::generate_tensor(spec, 0, static_cast<size_t>(graph::numel(s)))};
   }

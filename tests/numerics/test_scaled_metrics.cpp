@@ -31,6 +31,28 @@ TEST_CASE("scaled: per-tensor scale is max/amax or the largest power of two that
   CHECK(i8.values[2] == Approx(1.0f).epsilon(1.0 / 127));
 }
 
+TEST_CASE("scaled: pow2 on an integer format is the DFP exponent, so int8 codes equal quantize_dfp's",
+          "[numerics][scaled][dfp]") {
+  // amax 1.99 -> E = 0 - 6: s = 64, amax * s = 127.36 rounds to the clamp 127 (the largest power of two that does
+  // not clip would be 32). The PE's int8 operand is quantize_dfp(8 bits); `lpsim quantize --format int8` too.
+  const NumberFormat sym8 = int_number_format("int8s", make_int_format(8, 0, true));
+  CHECK(tensor_scale(sym8, oracle::bits(1.99f), TensorScale::kPow2) == 64.0f);
+  CHECK(tensor_scale(sym8, oracle::bits(1.0f), TensorScale::kPow2) == 64.0f);
+  CHECK(tensor_scale(sym8, oracle::bits(0.75f), TensorScale::kPow2) == 128.0f);
+  std::mt19937 rng(5);
+  std::normal_distribution<float> nd(0.0f, 3.0f);
+  std::vector<float> x(4096);
+  for (float& v : x) v = nd(rng);
+  x[17] = -1.99f * 8;  // amax with a mantissa above 127/64
+  const ScaledTensor t = quantize_scaled(sym8, x.data(), x.size(), TensorScale::kPow2);
+  const DfpTensor d = quantize_dfp(x.data(), x.size(), 8);
+  CHECK(t.scale == std::ldexp(1.0f, -d.exponent));
+  size_t same = 0;
+  for (size_t i = 0; i < x.size(); ++i) same += (t.codes[i] & 0xffu) == (static_cast<uint32_t>(d.k[i]) & 0xffu);
+  CHECK(same == x.size());
+  CHECK(d.k[17] == -127);
+}
+
 TEST_CASE("dfp16: shared exponent puts the largest value in 2^14..2^15 >> add_shift (libxsmm)",
           "[numerics][dfp]") {
   const float x[] = {1.0f, -0.5f, 0.25f, 3.0f, 0.0f};

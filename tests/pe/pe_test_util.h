@@ -29,6 +29,14 @@ inline PeParams params(const std::string& fa, const std::string& fb, const std::
   p.format_a = fa;
   p.format_b = fb;
   p.acc = acc;
+  // The datapath tests see float operands unscaled and integers with their DFP exponent; the per-tensor scale
+  // rules have their own tests (test_pe_hand "per-tensor FP8 scaling", tests/sim/test_formats.cpp).
+  bool integer = false;
+  try {
+    integer = operand_format("format_a", fa).family == PeMode::kInt;
+  } catch (const PeParamError&) {
+  }
+  p.tensor_scale = integer ? lpsim::num::TensorScale::kPow2 : lpsim::num::TensorScale::kNone;
   return p;
 }
 

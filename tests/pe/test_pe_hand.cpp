@@ -164,7 +164,7 @@ TEST_CASE("pe float: per-tensor FP8 scaling is undone at the output", "[pe][floa
   // accumulator holds 448^2 = 200704 and the output is fl32(200704 * fl32(1 / (s_A s_B))) ~= 6.
   const GemmKernel kernel = any_kernel();
   PeParams p = params("fp8_e4m3", "fp8_e4m3");
-  p.tensor_scaling = true;
+  p.tensor_scale = lpsim::num::TensorScale::kExact;
   const std::vector<float> a = {2.0f}, b = {3.0f};
   const GemmResult r = gemm(p, order(Dataflow::kOS), a, b, 1, 1, 1, kernel);
   const float sb = static_cast<float>(448.0 / 3.0);
@@ -172,8 +172,14 @@ TEST_CASE("pe float: per-tensor FP8 scaling is undone at the output", "[pe][floa
   CHECK(r.descale == static_cast<double>(d));
   CHECK(bits(r.c[0]) == bits(static_cast<float>(200704.0 * static_cast<double>(d))));
   CHECK(std::fabs(r.c[0] - 6.0f) < 1e-5f);
-  p.tensor_scaling = false;  // unscaled: 2 * 3 = 6 exactly
+  p.tensor_scale = lpsim::num::TensorScale::kNone;  // unscaled: 2 * 3 = 6 exactly
   CHECK(bits(gemm(p, order(Dataflow::kOS), a, b, 1, 1, 1, kernel).c[0]) == 0x40c00000u);
+  // pow2 (the default): s_A = 2^floor(log2(448 / 2)) = 128, s_B = 2^floor(log2(448 / 3)) = 128; 256 * 384 =
+  // 98304 times 2^-14 = 6 exactly.
+  p.tensor_scale = lpsim::num::TensorScale::kPow2;
+  const GemmResult r2 = gemm(p, order(Dataflow::kOS), a, b, 1, 1, 1, kernel);
+  CHECK(r2.descale == 0x1p-14);
+  CHECK(bits(r2.c[0]) == 0x40c00000u);
 }
 
 TEST_CASE("pe int: INT32 wrap, saturate and spill on an overflowing VNNI chain", "[pe][int][overflow]") {

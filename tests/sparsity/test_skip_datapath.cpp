@@ -257,6 +257,7 @@ TEST_CASE("sparse PE: a -0 accumulator, float MAC", "[sparsity][pe][skip][signed
     PeParams p;
     p.format_a = p.format_b = c.fmt;
     p.acc = c.acc;
+    p.tensor_scale = lpsim::num::TensorScale::kNone;  // the operands reach the MAC as written (underflow to -0)
     const std::vector<float> a = {c.a0, 0.0f}, b = {c.b0, c.b1};
     ChainModel model;
     model.fp32 = *c.acc == 0;

@@ -206,7 +206,7 @@ TEST_CASE("sweep spec: config errors are re-reported at the sweep file's line of
   // A combination error names the first point where it happens.
   CHECK_THAT(check("v4.yaml", base_line() + "axes:\n  accelerator.pe.activations: [fp8_e4m3, int16]\n"),
              Catch::Contains("v4.yaml:2: point 1 (activations=int16): " + data("base.yaml") +
-                             ":4: accelerator.pe.weights: 'fp8_e4m3' (float) cannot be combined with format_a "
+                             ":4: accelerator.pe.weights: 'fp8_e4m3' (float) cannot be combined with accelerator.pe.activations "
                              "'int16' (int)"));
   // When both keys come from the sweep file, the message points at the sweep file and names the point.
   CHECK_THAT(check("v4b.yaml", base_line() + "axes:\n  accelerator.pe.activations: [fp8_e4m3, int16]\n"
