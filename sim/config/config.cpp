@@ -116,8 +116,8 @@ const std::vector<KeySpec>& schema() {
                    [op](const Config& c) { return fmt_real(c.memory.sram_kib[op]); }});
       const char* from[3] = {"the activation format (accelerator.pe.activations)",
                              "the weight format (accelerator.pe.weights)",
-                             "the output format (accelerator.pe.output), or the accumulator's width where partial "
-                             "sums leave the array (ws/is with more than one fold along K)"};
+                             ("the output format (accelerator.pe.output), or the accumulator's width where partial "
+                              "sums leave the array (ws/is with more than one fold along K)")};
       KeySpec wb{base + ".word_bits", Type::kPosInt, "auto", "bits",
                  std::string("bits one ") + kOperandKeys[op] + " element occupies in SRAM and DRAM. auto = from " +
                      from[op] + ", shared scale bits amortised (MX: + 8/32 per element; DFP: one 8-bit exponent "
