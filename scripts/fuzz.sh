@@ -68,4 +68,12 @@ for t in "${targets[@]}"; do
   printf '%-14s %12s %10s %8s  %s\n' "$t" "${execs:-?}" "${speed:-?}" "$corpus" "$result"
 done
 echo "total: $total executions in $(( $(date +%s) - start )) s, ${#targets[@]} targets, $failed failed"
+# A failure's report goes to the terminal too: a CI run on a clean clone keeps nothing else of it.
+for t in "${targets[@]}"; do
+  log="$build/fuzz-logs/$t.log"
+  [[ "$(cat "$log.rc")" == 0 ]] && continue
+  echo "---- $t: end of $log ----"
+  grep -v -E '^(#[0-9]+ +(NEW|REDUCE|pulse|INITED|RELOAD)|INFO:|MERGE)' "$log" | tail -n 60 || true
+  for a in "$build/fuzz-artifacts/$t-"*; do [[ -f "$a" ]] && echo "input $a (base64): $(head -c 3000 "$a" | base64 -w0)"; done
+done
 [[ $failed -eq 0 ]]

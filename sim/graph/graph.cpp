@@ -107,12 +107,16 @@ void fill_window(Node& n, const Shape& kernel) {
   if (a.pads.empty()) a.pads = {0, 0, 0, 0};
   if (a.strides.size() != 2 || a.dilations.size() != 2 || a.pads.size() != 4)
     fail(n, "strides, dilations and pads must have 2, 2 and 4 entries");
+  // Upper bounds keep the output-size arithmetic (dilation x kernel + pads) inside int64.
+  constexpr int64_t kMax = int64_t{1} << 30;
   for (int64_t v : a.kernel)
-    if (v < 1) fail(n, "kernel sizes must be positive");
+    if (v < 1 || v > kMax) fail(n, "kernel sizes must be in 1.." + std::to_string(kMax) + ", got " + shape_str(a.kernel));
   for (size_t i = 0; i < 2; ++i)
-    if (a.strides[i] < 1 || a.dilations[i] < 1) fail(n, "strides and dilations must be positive");
+    if (a.strides[i] < 1 || a.dilations[i] < 1 || a.strides[i] > kMax || a.dilations[i] > kMax)
+      fail(n, "strides and dilations must be in 1.." + std::to_string(kMax) + ", got " + shape_str(a.strides) +
+                  " and " + shape_str(a.dilations));
   for (int64_t p : a.pads)
-    if (p < 0) fail(n, "pads must be non-negative");
+    if (p < 0 || p > kMax) fail(n, "pads must be in 0.." + std::to_string(kMax) + ", got " + shape_str(a.pads));
 }
 
 void infer_node_impl(Graph& g, Node& n) {
@@ -315,7 +319,10 @@ void infer_node_impl(Graph& g, Node& n) {
         parts.assign(static_cast<size_t>(k), len / k);
       }
       int64_t sum = 0;
-      for (int64_t p : parts) sum += p;
+      for (int64_t p : parts) {
+        if (p < 0 || p > len) fail(n, "split sizes " + shape_str(parts) + " must each be in 0.." + std::to_string(len));
+        sum += p;
+      }
       if (static_cast<int64_t>(parts.size()) != k || sum != len)
         fail(n, "split sizes " + shape_str(parts) + " do not cover axis length " + std::to_string(len) + " in " +
                     std::to_string(k) + " outputs");
@@ -332,7 +339,8 @@ void infer_node_impl(Graph& g, Node& n) {
       if (a.pads.size() != 2 * x.size()) fail(n, "pads must have 2 x rank = " + std::to_string(2 * x.size()) + " entries");
       Shape o = x;
       for (size_t i = 0; i < x.size(); ++i) {
-        o[i] += a.pads[i] + a.pads[i + x.size()];
+        if (__builtin_add_overflow(o[i], a.pads[i], &o[i]) || __builtin_add_overflow(o[i], a.pads[i + x.size()], &o[i]))
+          fail(n, "pads " + shape_str(a.pads) + " overflow the dimension");
         if (o[i] < 1) fail(n, "padding leaves an empty dimension");
       }
       out(0, o);

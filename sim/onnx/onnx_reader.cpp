@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -35,6 +36,10 @@ struct Const {
     return *this;
   }
 };
+
+// Import-time folding computes shapes and small index tensors; a folded constant larger than this is a corrupt or
+// hostile model (ConstantOfShape([1e12]), Range(0, 1e12, 1)), refused before anything is allocated.
+constexpr int64_t kMaxFoldedElements = int64_t{1} << 24;
 
 int64_t count(const Shape& s) {
   int64_t n = 1;
@@ -78,6 +83,7 @@ Const tensor_values(const onnx::TensorProto& t, const std::string& dir, const st
   } catch (const std::invalid_argument&) {
     err("tensor '" + t.name() + "' is too large");
   }
+  if (n > (INT64_MAX >> 3)) err("tensor '" + t.name() + "' is too large");  // n * element size must not wrap
   const int dt = t.data_type();
   size_t elem = 0;
   switch (dt) {
@@ -93,16 +99,30 @@ Const tensor_values(const onnx::TensorProto& t, const std::string& dir, const st
   if (t.data_location() == onnx::TensorProto::EXTERNAL) {
     std::string location;
     int64_t offset = 0, length = -1;
+    auto number = [&](const std::string& key, const std::string& v) {
+      int64_t x = -1;
+      std::istringstream ss(v);
+      if (!(ss >> x) || !ss.eof() || x < 0)
+        err("tensor '" + t.name() + "': external data " + key + " '" + v + "' is not a non-negative integer");
+      return x;
+    };
     for (const auto& kv : t.external_data()) {
       if (kv.key() == "location") location = kv.value();
-      if (kv.key() == "offset") offset = std::stoll(kv.value());
-      if (kv.key() == "length") length = std::stoll(kv.value());
+      if (kv.key() == "offset") offset = number("offset", kv.value());
+      if (kv.key() == "length") length = number("length", kv.value());
     }
     const fs::path p = fs::path(dir) / location;
+    std::error_code ec;
+    if (location.empty() || !fs::is_regular_file(p, ec))
+      err("tensor '" + t.name() + "': cannot read external data file '" + p.string() + "'");
+    const uint64_t file_size = fs::file_size(p, ec);
+    const uint64_t want = length >= 0 ? static_cast<uint64_t>(length) : static_cast<uint64_t>(n) * elem;
+    if (ec || static_cast<uint64_t>(offset) > file_size || want > file_size - static_cast<uint64_t>(offset))
+      err("tensor '" + t.name() + "': external data file '" + p.string() + "' holds " + std::to_string(file_size) +
+          " bytes, fewer than offset " + std::to_string(offset) + " + " + std::to_string(want) + " bytes of data");
     std::ifstream is(p, std::ios::binary);
-    if (location.empty() || !is) err("tensor '" + t.name() + "': cannot read external data file '" + p.string() + "'");
+    if (!is) err("tensor '" + t.name() + "': cannot read external data file '" + p.string() + "'");
     is.seekg(offset);
-    const size_t want = length >= 0 ? static_cast<size_t>(length) : static_cast<size_t>(n) * elem;
     raw.resize(want);
     is.read(raw.data(), static_cast<std::streamsize>(want));
     if (static_cast<size_t>(is.gcount()) != want) err("tensor '" + t.name() + "': external data file is truncated");
@@ -186,6 +206,17 @@ const std::map<std::string, std::set<std::string>>& supported() {
       {"ConstantOfShape", {"value"}}, {"Range", {}},
   };
   return m;
+}
+
+// Inputs each op needs (the leading ones, non-empty); optional inputs beyond them are checked where they are read.
+int required_inputs(const std::string& op, int64_t opset) {
+  static const std::map<std::string, int> m = {
+      {"Conv", 2}, {"Gemm", 2}, {"MatMul", 2}, {"Add", 2}, {"Sub", 2}, {"Mul", 2}, {"Div", 2}, {"Pow", 2},
+      {"BatchNormalization", 5}, {"Reshape", 2}, {"LayerNormalization", 2}, {"Gather", 2}, {"Range", 3},
+      {"Constant", 0}};
+  if (op == "Slice") return opset >= 10 ? 3 : 1;
+  auto it = m.find(op);
+  return it == m.end() ? 1 : it->second;
 }
 
 // Ops folded when all inputs are constants (shape arithmetic); they cannot run on the accelerator otherwise.
@@ -401,8 +432,35 @@ class Importer {
   }
   std::vector<int64_t> const_ints(const onnx::NodeProto& n, int i, const char* what) const {
     std::vector<int64_t> out;
-    for (double v : konst(n, i, what).v) out.push_back(static_cast<int64_t>(v));
+    for (double v : konst(n, i, what).v) out.push_back(to_int(n, v, what));
     return out;
+  }
+  // A constant used as a shape, index or axis: an integer within +-2^62 (ONNX's INT64_MAX "to the end" sentinels
+  // clamp to that; NaN, Inf and 1e30 are corrupt).
+  int64_t to_int(const onnx::NodeProto& n, double v, const char* what) const {
+    constexpr double kLim = 4611686018427387904.0;  // 2^62
+    if (!std::isfinite(v)) node_err(n, std::string(what) + " holds " + std::to_string(v) + ", not an integer");
+    return static_cast<int64_t>(std::clamp(v, -kLim, kLim));
+  }
+  // Elements of a constant that folding is about to create, refused above kMaxFoldedElements.
+  int64_t fold_count(const onnx::NodeProto& n, const Shape& s) const {
+    int64_t e = 0;
+    try {
+      e = count(s);
+    } catch (const std::invalid_argument& x) {
+      node_err(n, std::string("folded constant of shape ") + graph::shape_str(s) + ": " + x.what());
+    }
+    if (e > kMaxFoldedElements)
+      node_err(n, "folding would create a constant of shape " + graph::shape_str(s) + " (" + std::to_string(e) +
+                      " elements); lpsim folds shape arithmetic of at most " + std::to_string(kMaxFoldedElements) +
+                      " elements");
+    return e;
+  }
+  // A constant input that holds one value (Clip's min/max, Pad's value, Range's start/limit/delta).
+  double scalar(const onnx::NodeProto& n, int i, const char* what) const {
+    const Const& c = konst(n, i, what);
+    if (c.v.size() != 1) node_err(n, std::string(what) + " must hold one value, got shape " + graph::shape_str(c.shape));
+    return c.v[0];
   }
   bool has_in(const onnx::NodeProto& n, int i) const { return i < n.input_size() && !n.input(i).empty(); }
 
@@ -428,6 +486,9 @@ class Importer {
     c.shape = out;
     c.integer = a.integer && b.integer;
     const int64_t n = count(out);
+    if (n > kMaxFoldedElements)
+      err("folding would create a constant of shape " + graph::shape_str(out) + " (" + std::to_string(n) +
+          " elements); lpsim folds shape arithmetic of at most " + std::to_string(kMaxFoldedElements) + " elements");
     c.v.resize(static_cast<size_t>(n));
     std::vector<int64_t> idx(r, 0);
     for (int64_t e = 0; e < n; ++e) {
@@ -514,6 +575,9 @@ class Importer {
       for (int i = 1; i < n.input_size(); ++i) {
         const Const& d = in(i);
         if (d.shape.size() != c.shape.size()) errf("constant inputs of different rank");
+        for (int64_t k = 0; k < r; ++k)
+          if (k != ax && d.shape[static_cast<size_t>(k)] != c.shape[static_cast<size_t>(k)])
+            errf("constant inputs differ in a dimension other than the concatenation axis");
         // concatenate along ax: outer blocks of (shape[ax:] product)
         int64_t outer = 1;
         for (int64_t k = 0; k < ax; ++k) outer *= c.shape[static_cast<size_t>(k)];
@@ -543,9 +607,10 @@ class Importer {
       c.shape.assign(x.shape.begin(), x.shape.begin() + ax);
       c.shape.insert(c.shape.end(), ix.shape.begin(), ix.shape.end());
       c.shape.insert(c.shape.end(), x.shape.begin() + ax + 1, x.shape.end());
+      fold_count(n, c.shape);
       for (int64_t o = 0; o < outer; ++o)
         for (double iv : ix.v) {
-          int64_t i = static_cast<int64_t>(iv);
+          int64_t i = to_int(n, iv, "index");
           if (i < 0) i += len;
           if (i < 0 || i >= len) errf("index out of range");
           for (int64_t k = 0; k < inner; ++k) c.v.push_back(x.v[static_cast<size_t>((o * len + i) * inner + k)]);
@@ -572,7 +637,7 @@ class Importer {
       Shape out = x.shape;
       for (size_t i = 0; i < axes.size(); ++i) {
         int64_t ax = axes[i] < 0 ? axes[i] + r : axes[i];
-        if (ax < 0 || ax >= r || steps[i] == 0) errf("bad axes or steps");
+        if (ax < 0 || ax >= r || steps[i] == 0 || std::abs(steps[i]) > (int64_t{1} << 62)) errf("bad axes or steps");
         const int64_t d = x.shape[static_cast<size_t>(ax)];
         auto clampi = [&](int64_t v, int64_t l, int64_t h) { return std::min(std::max(v < 0 ? v + d : v, l), h); };
         int64_t s, e;
@@ -605,7 +670,7 @@ class Importer {
       for (size_t i = 0; i < want.size(); ++i) {
         if (want[i] == 0 && i < c.shape.size()) want[i] = c.shape[i];
         if (want[i] == -1) inf = static_cast<int64_t>(i);
-        else known *= want[i];
+        else if (__builtin_mul_overflow(known, want[i], &known)) errf("shape overflows");
       }
       if (inf >= 0 && known > 0) want[static_cast<size_t>(inf)] = count(c.shape) / known;
       if (count(want) != count(c.shape)) errf("cannot reshape the constant");
@@ -623,14 +688,23 @@ class Importer {
         v = vv.v[0];
         c.integer = vv.integer;
       }
-      c.v.assign(static_cast<size_t>(count(c.shape)), v);
+      c.v.assign(static_cast<size_t>(fold_count(n, c.shape)), v);
       set(c);
     } else if (op == "Range") {
-      const double s = in(0).v.at(0), l = in(1).v.at(0), d = in(2).v.at(0);
+      const double s = scalar(n, 0, "start"), l = scalar(n, 1, "limit"), d = scalar(n, 2, "delta");
       if (d == 0) errf("delta is 0");
+      // ONNX Range: max(ceil((limit - start) / delta), 0) elements
+      const double len = std::ceil((l - s) / d);
+      if (std::isnan(len) || len > static_cast<double>(kMaxFoldedElements)) {
+        std::ostringstream m;
+        m << "start, limit and delta (" << s << ", " << l << ", " << d << ") give ";
+        if (std::isnan(len)) m << "no finite count";
+        else m << len << " elements";
+        errf(m.str() + "; lpsim folds shape arithmetic of at most " + std::to_string(kMaxFoldedElements) + " elements");
+      }
       Const c;
       c.integer = in(0).integer;
-      for (double v = s; d > 0 ? v < l : v > l; v += d) c.v.push_back(v);
+      for (int64_t i = 0, cnt = len > 0 ? static_cast<int64_t>(len) : 0; i < cnt; ++i) c.v.push_back(s + static_cast<double>(i) * d);
       c.shape = {static_cast<int64_t>(c.v.size())};
       set(c);
     } else {
@@ -691,14 +765,27 @@ class Importer {
       if (!sup->second.count(at.name())) node_err(n, "unsupported attribute '" + at.name() + "'");
       a[at.name()] = &at;
     }
-    if (n.output_size() == 0) node_err(n, "the node has no outputs");
+    if (n.output_size() == 0 || n.output(0).empty()) node_err(n, "the node has no outputs");
+    const int need = required_inputs(op, opset_);
+    for (int i = 0; i < need; ++i)
+      if (i >= n.input_size() || n.input(i).empty())
+        node_err(n, "has " + std::to_string(n.input_size()) + " inputs; " + op + " needs " + std::to_string(need));
     if (op == "Constant") {
       consts_[n.output(0)] = constant_node(n, a);
       return;
     }
     bool all_const = true;
     for (const auto& in : n.input()) all_const = all_const && is_const(in);
-    if (all_const && n.input_size() > 0 && fold(n, a)) return;
+    try {  // count() rejects negative and overflowing shapes; here that names the node
+      if (all_const && n.input_size() > 0 && fold(n, a)) return;
+      import_data_node(n, a);
+    } catch (const std::invalid_argument& x) {
+      node_err(n, std::string("tensor shape: ") + x.what());
+    }
+  }
+
+  void import_data_node(const onnx::NodeProto& n, const AttrMap& a) {
+    const std::string& op = n.op_type();
     if (op == "Shape") {
       Shape s = shape_of(n, n.input(0));
       const int64_t r = static_cast<int64_t>(s.size());
@@ -780,8 +867,8 @@ class Importer {
         keep_inputs(1);
       } else if ((!has_in(n, 1) || is_const(n.input(1))) && (!has_in(n, 2) || is_const(n.input(2)))) {
         // Constant bounds (what torch exports for ReLU6) become attributes.
-        if (has_in(n, 1)) at.min = konst(n, 1, "min").v.at(0);
-        if (has_in(n, 2)) at.max = konst(n, 2, "max").v.at(0);
+        if (has_in(n, 1)) at.min = scalar(n, 1, "min");
+        if (has_in(n, 2)) at.max = scalar(n, 2, "max");
         keep_inputs(1);
       }
     } else if (op == "MaxPool" || op == "AveragePool") {
@@ -845,7 +932,7 @@ class Importer {
         if (has_in(n, 2) && !is_const(n.input(2))) {
           nd.inputs = {n.input(0), "", n.input(2)};  // the pad value as a scalar tensor
         } else {
-          if (has_in(n, 2)) at.value = konst(n, 2, "constant_value").v.at(0);
+          if (has_in(n, 2)) at.value = scalar(n, 2, "constant_value");
           keep_inputs(1);
         }
       }
