@@ -51,8 +51,8 @@ LPSIM_PE_FP64_TILE(fp64_tile, double)
 #undef LPSIM_PE_FP64_TILE
 
 // progress(share of rows done) is called from the calling thread only (it runs the first range of rows).
-template <class T>
-std::vector<double> gemm_fp64(const T* a, const T* b, int64_t m, int64_t n, int64_t k, int threads,
+template <class T, class TB>
+std::vector<double> gemm_fp64(const T* a, const TB* b, int64_t m, int64_t n, int64_t k, int threads,
                               const std::function<void(double)>& progress = {}) {
   std::vector<double> c(static_cast<size_t>(m * n), 0.0);
   if (m == 0 || n == 0 || k == 0) return c;
@@ -116,6 +116,11 @@ std::vector<double> reference_gemm_fp64(const float* a, const float* b, int64_t 
 }
 
 std::vector<double> reference_gemm_fp64(const double* a, const double* b, int64_t m, int64_t n, int64_t k,
+                                        int threads) {
+  return gemm_fp64(a, b, m, n, k, threads);
+}
+
+std::vector<double> reference_gemm_fp64(const double* a, const float* b, int64_t m, int64_t n, int64_t k,
                                         int threads) {
   return gemm_fp64(a, b, m, n, k, threads);
 }

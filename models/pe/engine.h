@@ -6,7 +6,25 @@
 
 #include "pe/acc_round.h"
 #include "pe/pe.h"
+#include "pe/quantize.h"
 #include "pe/scratch.h"
+
+namespace lpsim::model {
+
+// A B operand quantized and packed for the kernels (pe.h: prepare_weights). One of the three packed layouts is
+// filled, the one of the PE's mode.
+struct PreparedWeights {
+  ResolvedPe r;
+  int64_t k = 0, n = 0;
+  pe_detail::QuantOperand qb;
+  int64_t np = 0, nb = 0;  // padded columns; MX blocks along K
+  pe_detail::ScratchBuf<double> mx_b, mx_sb;
+  pe_detail::ScratchBuf<int16_t> mx_xb;
+  pe_detail::ScratchBuf<float> fp_b;
+  pe_detail::ScratchBuf<int16_t> int_b;
+};
+
+}  // namespace lpsim::model
 
 namespace lpsim::model::pe_detail {
 
@@ -27,11 +45,15 @@ struct OutputStage {
 // ---- MX ------------------------------------------------------------------------------------------------------
 // A: [M/MR][nb][bs][MR] element values (unscaled, exact doubles), B: [N/NR][nb][bs][NR].
 // Scales: [M/MR][nb][MR] and [N/NR][nb][NR] as doubles 2^X (NaN for a NaN scale) and as exponents X.
+// B's half lives in PreparedWeights (packed once for a constant weight); the kernels read it through pointers.
 struct MxPacked {
   int64_t m = 0, n = 0, k = 0, nb = 0, mp = 0, np = 0;
   int bs = 32;
-  ScratchBuf<double> a, b, sa, sb;
-  ScratchBuf<int16_t> xa, xb;  // X, or kNanScale
+  ScratchBuf<double> a, sa;
+  ScratchBuf<int16_t> xa;  // X, or kNanScale
+  const double* b = nullptr;
+  const double* sb = nullptr;
+  const int16_t* xb = nullptr;
   bool exact_double = true;     // every block sum is exact in double (else the int128 path)
   int lsb_a = 0, lsb_b = 0;     // element values are integer multiples of 2^lsb
 };
@@ -49,7 +71,8 @@ struct MxJob {
 // A: [M/MR][K][MR] float32 values of the operand format, B: [N/NR][K][NR].
 struct FpPacked {
   int64_t m = 0, n = 0, k = 0, mp = 0, np = 0;
-  ScratchBuf<float> a, b;
+  ScratchBuf<float> a;
+  const float* b = nullptr;
 };
 
 struct FpJob {
@@ -66,7 +89,7 @@ struct FpJob {
 struct IntPacked {
   int64_t m = 0, n = 0, k = 0, steps = 0, mp = 0, np = 0;
   ScratchBuf<int32_t> a;
-  ScratchBuf<int16_t> b;
+  const int16_t* b = nullptr;
   int exp_sum = 0;  // E_A + E_B
 };
 

@@ -232,17 +232,55 @@ u128 element_max_units(const num::NumberFormat& e) {
 }
 
 // Packing writes every element of the packed buffers, padding included (they are not zero-initialised), and
-// runs over row / column panels in parallel.
-void pack_mx(const QuantOperand& qa, const QuantOperand& qb, int bs, int threads, MxPacked& p) {
-  if (static_cast<size_t>(qa.rows * qa.cols + qb.rows * qb.cols) < kParallelMin) threads = 1;
-  constexpr int MR = kMxMR, NR = kMxNR;
+// runs over row / column panels in parallel. B's half goes into PreparedWeights (packed once for a weight that
+// several GEMMs reuse), A's into the Packed struct of the GEMM at hand, which points at B's.
+
+// MX B: [N/NR][nb][bs][NR] element values, scales [N/NR][nb][NR].
+void pack_mx_b(const QuantOperand& qb, int bs, int threads, PreparedWeights& w) {
+  if (static_cast<size_t>(qb.rows * qb.cols) < kParallelMin) threads = 1;
+  constexpr int NR = kMxNR;
+  const int64_t k = qb.rows, n = qb.cols, nb = (k + bs - 1) / bs;
+  w.nb = nb;
+  w.np = round_up(std::max<int64_t>(n, 1), NR);
+  w.mx_b = ScratchBuf<double>(static_cast<size_t>(w.np * nb * bs));
+  w.mx_sb = ScratchBuf<double>(static_cast<size_t>(w.np * nb));
+  w.mx_xb = ScratchBuf<int16_t>(static_cast<size_t>(w.np * nb));
+  auto scale_x = [](uint8_t c) { return c == num::kE8M0Nan ? kNanScale : static_cast<int16_t>(int(c) - 127); };
+  num::parallel_for(static_cast<size_t>(w.np / NR), threads, [&](size_t jp0, size_t jp1) {
+    for (int64_t jp = static_cast<int64_t>(jp0); jp < static_cast<int64_t>(jp1); ++jp) {
+      const int64_t j0 = jp * NR, nreal = std::min<int64_t>(NR, n - j0);
+      for (int64_t b = 0; b < nb; ++b) {
+        double* sb = w.mx_sb.data() + (jp * nb + b) * NR;
+        int16_t* xb = w.mx_xb.data() + (jp * nb + b) * NR;
+        for (int q = 0; q < NR; ++q) {
+          const uint8_t sc = q < nreal ? qb.scales[static_cast<size_t>(b * n + j0 + q)] : uint8_t{127};
+          sb[q] = mx_scale_value(sc);
+          xb[q] = scale_x(sc);
+        }
+        double* dst = w.mx_b.data() + (jp * nb + b) * bs * NR;
+        for (int64_t kk = 0; kk < bs; ++kk) {
+          const int64_t kx = b * bs + kk;
+          double* d = dst + kk * NR;
+          const uint8_t* codes = kx < k ? qb.codes.data() + kx * n + j0 : nullptr;
+          for (int q = 0; q < NR; ++q) d[q] = (codes && q < nreal) ? qb.lut[codes[q]] : 0.0;
+        }
+      }
+    }
+  });
+}
+
+// MX A: [M/MR][nb][bs][MR]; padding rows and K beyond the end are 0 with scale 1.
+void pack_mx(const QuantOperand& qa, const PreparedWeights& w, int bs, int threads, MxPacked& p) {
+  if (static_cast<size_t>(qa.rows * qa.cols) < kParallelMin) threads = 1;
+  constexpr int MR = kMxMR;
+  const QuantOperand& qb = w.qb;
   p.m = qa.rows;
   p.k = qa.cols;
   p.n = qb.cols;
   p.bs = bs;
-  p.nb = (p.k + bs - 1) / bs;
+  p.nb = w.nb;
   p.mp = round_up(std::max<int64_t>(p.m, 1), MR);
-  p.np = round_up(std::max<int64_t>(p.n, 1), NR);
+  p.np = w.np;
   p.lsb_a = element_lsb(qa.element);
   p.lsb_b = element_lsb(qb.element);
   // Exact in double when bs * max_a * max_b (in units of 2^(lsb_a + lsb_b)) stays below 2^53.
@@ -250,13 +288,12 @@ void pack_mx(const QuantOperand& qa, const QuantOperand& qb, int bs, int threads
                    (u128(1) << 53);
   const int64_t kp = p.nb * bs;
   p.a = ScratchBuf<double>(static_cast<size_t>(p.mp * kp));
-  p.b = ScratchBuf<double>(static_cast<size_t>(p.np * kp));
   p.sa = ScratchBuf<double>(static_cast<size_t>(p.mp * p.nb));
-  p.sb = ScratchBuf<double>(static_cast<size_t>(p.np * p.nb));
   p.xa = ScratchBuf<int16_t>(static_cast<size_t>(p.mp * p.nb));
-  p.xb = ScratchBuf<int16_t>(static_cast<size_t>(p.np * p.nb));
+  p.b = w.mx_b.data();
+  p.sb = w.mx_sb.data();
+  p.xb = w.mx_xb.data();
   auto scale_x = [](uint8_t c) { return c == num::kE8M0Nan ? kNanScale : static_cast<int16_t>(int(c) - 127); };
-  // A: [M/MR][nb][bs][MR]; padding rows and K beyond the end are 0 with scale 1.
   num::parallel_for(static_cast<size_t>(p.mp / MR), threads, [&](size_t ip0, size_t ip1) {
     for (int64_t ip = static_cast<int64_t>(ip0); ip < static_cast<int64_t>(ip1); ++ip) {
       for (int64_t b = 0; b < p.nb; ++b) {
@@ -279,40 +316,38 @@ void pack_mx(const QuantOperand& qa, const QuantOperand& qb, int bs, int threads
       }
     }
   });
-  // B: [N/NR][nb][bs][NR].
-  num::parallel_for(static_cast<size_t>(p.np / NR), threads, [&](size_t jp0, size_t jp1) {
+}
+
+// Float B: [N/NR][K][NR].
+void pack_fp_b(const QuantOperand& qb, int threads, PreparedWeights& w) {
+  if (static_cast<size_t>(qb.rows * qb.cols) < kParallelMin) threads = 1;
+  constexpr int NR = kFpNR;
+  const int64_t k = qb.rows, n = qb.cols;
+  w.np = round_up(std::max<int64_t>(n, 1), NR);
+  w.fp_b = ScratchBuf<float>(static_cast<size_t>(w.np * k));
+  num::parallel_for(static_cast<size_t>(w.np / NR), threads, [&](size_t jp0, size_t jp1) {
     for (int64_t jp = static_cast<int64_t>(jp0); jp < static_cast<int64_t>(jp1); ++jp) {
-      const int64_t j0 = jp * NR, nreal = std::min<int64_t>(NR, p.n - j0);
-      for (int64_t b = 0; b < p.nb; ++b) {
-        double* sb = p.sb.data() + (jp * p.nb + b) * NR;
-        int16_t* xb = p.xb.data() + (jp * p.nb + b) * NR;
-        for (int q = 0; q < NR; ++q) {
-          const uint8_t sc = q < nreal ? qb.scales[static_cast<size_t>(b * p.n + j0 + q)] : uint8_t{127};
-          sb[q] = mx_scale_value(sc);
-          xb[q] = scale_x(sc);
-        }
-        double* dst = p.b.data() + (jp * p.nb + b) * bs * NR;
-        for (int64_t kk = 0; kk < bs; ++kk) {
-          const int64_t k = b * bs + kk;
-          double* d = dst + kk * NR;
-          const uint8_t* codes = k < p.k ? qb.codes.data() + k * p.n + j0 : nullptr;
-          for (int q = 0; q < NR; ++q) d[q] = (codes && q < nreal) ? qb.lut[codes[q]] : 0.0;
-        }
+      const int64_t j0 = jp * NR, nreal = std::min<int64_t>(NR, n - j0);
+      float* dst = w.fp_b.data() + jp * k * NR;
+      for (int64_t kk = 0; kk < k; ++kk) {
+        const float* src = qb.fvals.data() + kk * n + j0;
+        for (int q = 0; q < NR; ++q) dst[kk * NR + q] = q < nreal ? src[q] : 0.0f;
       }
     }
   });
 }
 
-void pack_fp(const QuantOperand& qa, const QuantOperand& qb, int threads, FpPacked& p) {
-  if (static_cast<size_t>(qa.rows * qa.cols + qb.rows * qb.cols) < kParallelMin) threads = 1;
-  constexpr int MR = kFpMR, NR = kFpNR;
+// Float A: [M/MR][K][MR].
+void pack_fp(const QuantOperand& qa, const PreparedWeights& w, int threads, FpPacked& p) {
+  if (static_cast<size_t>(qa.rows * qa.cols) < kParallelMin) threads = 1;
+  constexpr int MR = kFpMR;
   p.m = qa.rows;
   p.k = qa.cols;
-  p.n = qb.cols;
+  p.n = w.qb.cols;
   p.mp = round_up(std::max<int64_t>(p.m, 1), MR);
-  p.np = round_up(std::max<int64_t>(p.n, 1), NR);
+  p.np = w.np;
   p.a = ScratchBuf<float>(static_cast<size_t>(p.mp * p.k));
-  p.b = ScratchBuf<float>(static_cast<size_t>(p.np * p.k));
+  p.b = w.fp_b.data();
   num::parallel_for(static_cast<size_t>(p.mp / MR), threads, [&](size_t ip0, size_t ip1) {
     for (int64_t ip = static_cast<int64_t>(ip0); ip < static_cast<int64_t>(ip1); ++ip) {
       float* dst = p.a.data() + ip * p.k * MR;
@@ -323,30 +358,43 @@ void pack_fp(const QuantOperand& qa, const QuantOperand& qb, int threads, FpPack
       }
     }
   });
-  num::parallel_for(static_cast<size_t>(p.np / NR), threads, [&](size_t jp0, size_t jp1) {
+}
+
+// Integer B: [N/NR][steps][NR][2] int16 pairs.
+void pack_int_b(const QuantOperand& qb, int threads, PreparedWeights& w) {
+  if (static_cast<size_t>(qb.rows * qb.cols) < kParallelMin) threads = 1;
+  constexpr int NR = kIntNR;
+  const int64_t k = qb.rows, n = qb.cols, steps = (k + 1) / 2;
+  w.np = round_up(std::max<int64_t>(n, 1), NR);
+  w.int_b = ScratchBuf<int16_t>(static_cast<size_t>(w.np * steps * 2));
+  num::parallel_for(static_cast<size_t>(w.np / NR), threads, [&](size_t jp0, size_t jp1) {
     for (int64_t jp = static_cast<int64_t>(jp0); jp < static_cast<int64_t>(jp1); ++jp) {
-      const int64_t j0 = jp * NR, nreal = std::min<int64_t>(NR, p.n - j0);
-      float* dst = p.b.data() + jp * p.k * NR;
-      for (int64_t k = 0; k < p.k; ++k) {
-        const float* src = qb.fvals.data() + k * p.n + j0;
-        for (int q = 0; q < NR; ++q) dst[k * NR + q] = q < nreal ? src[q] : 0.0f;
+      const int64_t j0 = jp * NR, nreal = std::min<int64_t>(NR, n - j0);
+      int16_t* dst = w.int_b.data() + jp * steps * NR * 2;
+      for (int64_t s = 0; s < steps; ++s) {
+        for (int half = 0; half < 2; ++half) {
+          const int64_t kx = 2 * s + half;
+          const int32_t* src = kx < k ? qb.ivals.data() + kx * n + j0 : nullptr;
+          for (int q = 0; q < NR; ++q) dst[(s * NR + q) * 2 + half] = static_cast<int16_t>((src && q < nreal) ? src[q] : 0);
+        }
       }
     }
   });
 }
 
-void pack_int(const QuantOperand& qa, const QuantOperand& qb, int threads, IntPacked& p) {
-  if (static_cast<size_t>(qa.rows * qa.cols + qb.rows * qb.cols) < kParallelMin) threads = 1;
-  constexpr int MR = kIntMR, NR = kIntNR;
+// Integer A: [M/MR][steps][MR] int32 = (a[2t] & 0xffff) | a[2t+1] << 16.
+void pack_int(const QuantOperand& qa, const PreparedWeights& w, int threads, IntPacked& p) {
+  if (static_cast<size_t>(qa.rows * qa.cols) < kParallelMin) threads = 1;
+  constexpr int MR = kIntMR;
   p.m = qa.rows;
   p.k = qa.cols;
-  p.n = qb.cols;
+  p.n = w.qb.cols;
   p.steps = (p.k + 1) / 2;
   p.mp = round_up(std::max<int64_t>(p.m, 1), MR);
-  p.np = round_up(std::max<int64_t>(p.n, 1), NR);
-  p.exp_sum = qa.exponent + qb.exponent;
+  p.np = w.np;
+  p.exp_sum = qa.exponent + w.qb.exponent;
   p.a = ScratchBuf<int32_t>(static_cast<size_t>(p.mp * p.steps));
-  p.b = ScratchBuf<int16_t>(static_cast<size_t>(p.np * p.steps * 2));
+  p.b = w.int_b.data();
   num::parallel_for(static_cast<size_t>(p.mp / MR), threads, [&](size_t ip0, size_t ip1) {
     for (int64_t ip = static_cast<int64_t>(ip0); ip < static_cast<int64_t>(ip1); ++ip) {
       int32_t* dst = p.a.data() + ip * p.steps * MR;
@@ -357,19 +405,6 @@ void pack_int(const QuantOperand& qa, const QuantOperand& qb, int threads, IntPa
           const int32_t lo = src ? src[2 * s] : 0, hi = (src && 2 * s + 1 < p.k) ? src[2 * s + 1] : 0;
           dst[s * MR + r] =
               static_cast<int32_t>((static_cast<uint32_t>(lo) & 0xffffu) | (static_cast<uint32_t>(hi) << 16));
-        }
-      }
-    }
-  });
-  num::parallel_for(static_cast<size_t>(p.np / NR), threads, [&](size_t jp0, size_t jp1) {
-    for (int64_t jp = static_cast<int64_t>(jp0); jp < static_cast<int64_t>(jp1); ++jp) {
-      const int64_t j0 = jp * NR, nreal = std::min<int64_t>(NR, p.n - j0);
-      int16_t* dst = p.b.data() + jp * p.steps * NR * 2;
-      for (int64_t s = 0; s < p.steps; ++s) {
-        for (int half = 0; half < 2; ++half) {
-          const int64_t k = 2 * s + half;
-          const int32_t* src = k < p.k ? qb.ivals.data() + k * p.n + j0 : nullptr;
-          for (int q = 0; q < NR; ++q) dst[(s * NR + q) * 2 + half] = static_cast<int16_t>((src && q < nreal) ? src[q] : 0);
         }
       }
     }
@@ -410,10 +445,22 @@ uint64_t run_tiles(int64_t tiles, int threads, GemmCounters* counters, const std
 }  // namespace
 }  // namespace pe_detail
 
-GemmResult run_gemm(const PeParams& params, const GemmOrder& order, const float* a, const float* b, int64_t m,
-                    int64_t n, int64_t k, const GemmRunOptions& run) {
-  const ResolvedPe r = resolve(params);
-  if (m < 0 || n < 0 || k < 0) throw std::invalid_argument("run_gemm: negative GEMM size");
+namespace {
+
+void prepare_into(const ResolvedPe& r, const float* b, int64_t k, int64_t n, int threads, PreparedWeights& w) {
+  w.r = r;
+  w.k = k;
+  w.n = n;
+  w.qb = quantize_operand(r, r.b, true, b, k, n, threads);
+  if (r.mode == PeMode::kMx) pack_mx_b(w.qb, r.params.mx_block, threads, w);
+  else if (r.mode == PeMode::kFloat) pack_fp_b(w.qb, threads, w);
+  else pack_int_b(w.qb, threads, w);
+}
+
+GemmResult run_prepared(const ResolvedPe& r, const GemmOrder& order, const float* a, const PreparedWeights& w,
+                        int64_t m, const GemmRunOptions& run) {
+  const int64_t n = w.n, k = w.k;
+  if (m < 0) throw std::invalid_argument("run_gemm: negative GEMM size");
   const bool stationary = order.dataflow != Dataflow::kOS;
   if (stationary && order.array_rows < 1) throw std::invalid_argument("run_gemm: array rows must be >= 1");
   const int threads = thread_count(run.threads);
@@ -428,7 +475,7 @@ GemmResult run_gemm(const PeParams& params, const GemmOrder& order, const float*
   if (m == 0 || n == 0) return res;
 
   const QuantOperand qa = quantize_operand(r, r.a, false, a, m, k, threads);
-  const QuantOperand qb = quantize_operand(r, r.b, true, b, k, n, threads);
+  const QuantOperand& qb = w.qb;
   res.counters.saturations_a = qa.saturations;
   res.counters.saturations_b = qb.saturations;
   res.counters.underflows_a = qa.underflows;
@@ -447,7 +494,7 @@ GemmResult run_gemm(const PeParams& params, const GemmOrder& order, const float*
 
   if (r.mode == PeMode::kMx) {
     MxPacked p;
-    pack_mx(qa, qb, r.params.mx_block, threads, p);
+    pack_mx(qa, w, r.params.mx_block, threads, p);
     MxJob j{&p, rows, acc, out, res.c.data()};
     const bool vec = fast && p.exact_double;
     const int64_t tiles = (p.mp / kMxMR) * (p.np / kMxNR);
@@ -458,7 +505,7 @@ GemmResult run_gemm(const PeParams& params, const GemmOrder& order, const float*
         });
   } else if (r.mode == PeMode::kFloat) {
     FpPacked p;
-    pack_fp(qa, qb, threads, p);
+    pack_fp(qa, w, threads, p);
     FpJob j{&p, rows, acc, out, res.c.data()};
     const bool vec = fast && acc.fp32;
     const int64_t tiles = (p.mp / kFpMR) * (p.np / kFpNR);
@@ -469,7 +516,7 @@ GemmResult run_gemm(const PeParams& params, const GemmOrder& order, const float*
         });
   } else {
     IntPacked p;
-    pack_int(qa, qb, threads, p);
+    pack_int(qa, w, threads, p);
     IntJob j{&p, r.params.int32_policy, rows, r.params.spill_interval, out, res.c.data()};
     const int64_t tiles = (p.mp / kIntMR) * (p.np / kIntNR);
     res.counters.acc_overflows =
@@ -491,6 +538,49 @@ GemmResult run_gemm(const PeParams& params, const GemmOrder& order, const float*
   res.counters.nan_outputs = nans;
   return res;
 }
+
+}  // namespace
+
+std::shared_ptr<const PreparedWeights> prepare_weights(const PeParams& p, const float* b, int64_t k, int64_t n,
+                                                       int threads) {
+  if (k < 0 || n < 0) throw std::invalid_argument("prepare_weights: negative GEMM size");
+  auto w = std::make_shared<PreparedWeights>();
+  prepare_into(resolve(p), b, k, n, thread_count(threads), *w);
+  return w;
+}
+
+GemmResult run_gemm(const PeParams& p, const GemmOrder& order, const float* a, const PreparedWeights& w, int64_t m,
+                    const GemmRunOptions& run) {
+  (void)p;  // prepared with the same parameters (w.r)
+  return run_prepared(w.r, order, a, w, m, run);
+}
+
+GemmResult run_gemm(const PeParams& params, const GemmOrder& order, const float* a, const float* b, int64_t m,
+                    int64_t n, int64_t k, const GemmRunOptions& run) {
+  const ResolvedPe r = resolve(params);
+  if (m < 0 || n < 0 || k < 0) throw std::invalid_argument("run_gemm: negative GEMM size");
+  if (order.dataflow != Dataflow::kOS && order.array_rows < 1)  // before anything reads the operands
+    throw std::invalid_argument("run_gemm: array rows must be >= 1");
+  PreparedWeights w;
+  if (m == 0 || n == 0) {  // nothing to compute, nothing quantized (as before: zero counters)
+    w.r = r, w.k = k, w.n = n;
+  } else {
+    prepare_into(r, b, k, n, thread_count(run.threads), w);
+  }
+  return run_prepared(r, order, a, w, m, run);
+}
+
+double prepared_weights_bytes(const PeParams& p, int64_t k, int64_t n) {
+  const ResolvedPe r = resolve(p);
+  const double kd = static_cast<double>(k), nd = static_cast<double>(n);
+  if (r.mode == PeMode::kMx) {
+    const double bs = r.params.mx_block, nb = std::ceil(kd / bs), np = std::ceil(nd / kMxNR) * kMxNR;
+    return np * nb * bs * 8 + np * nb * 10 + kd * nd + nb * nd;
+  }
+  if (r.mode == PeMode::kFloat) return std::ceil(nd / kFpNR) * kFpNR * kd * 4 + kd * nd * 4;
+  return std::ceil(nd / kIntNR) * kIntNR * std::ceil(kd / 2) * 4 + kd * nd * 4;
+}
+
 
 double gemm_memory_bytes(const PeParams& params, int64_t m, int64_t n, int64_t k) {
   const ResolvedPe r = resolve(params);

@@ -81,7 +81,7 @@ LPSIM_AVX512 void mx_tile(const MxJob& j, int64_t ip, int64_t jp, uint64_t* over
   int64_t in_fold = 0;
   for (int64_t b = 0; b < p.nb; ++b) {
     const double* A = p.a.data() + (ip * p.nb + b) * bs * MXR;
-    const double* B = p.b.data() + (jp * p.nb + b) * bs * kMxNR;
+    const double* B = p.b + (jp * p.nb + b) * bs * kMxNR;
     __m512d c[MXR][MXQ];
 #pragma GCC unroll 8
     for (int r = 0; r < MXR; ++r)
@@ -103,7 +103,7 @@ LPSIM_AVX512 void mx_tile(const MxJob& j, int64_t ip, int64_t jp, uint64_t* over
     }
     // Block value = sum * 2^(X_A + X_B) (exact; NaN scale -> NaN), one RNE step into the accumulator.
     const double* sa = p.sa.data() + (ip * p.nb + b) * MXR;
-    const double* sb = p.sb.data() + (jp * p.nb + b) * kMxNR;
+    const double* sb = p.sb + (jp * p.nb + b) * kMxNR;
     __m512d sbv[MXQ];
 #pragma GCC unroll 3
     for (int q = 0; q < MXQ; ++q) sbv[q] = _mm512_loadu_pd(sb + 8 * q);
@@ -138,7 +138,7 @@ constexpr int FPR = kFpMR, FPQ = kFpNR / 16;
 LPSIM_AVX512 void fp_tile(const FpJob& j, int64_t ip, int64_t jp, uint64_t* overflows) {
   const FpPacked& p = *j.p;
   const float* A = p.a.data() + ip * p.k * FPR;
-  const float* B = p.b.data() + jp * p.k * kFpNR;
+  const float* B = p.b + jp * p.k * kFpNR;
   alignas(64) float total[FPR * kFpNR];
   for (int i = 0; i < FPR * kFpNR; ++i) total[i] = 0.0f;
   __m512 c[FPR][FPQ];
@@ -215,7 +215,7 @@ LPSIM_AVX512 void int_tile(const IntJob& j, int64_t ip, int64_t jp, uint64_t* ov
   const IntPacked& p = *j.p;
   constexpr Int32Policy kChain = P == Int32Policy::kSpill ? Int32Policy::kWrap : P;
   const int32_t* A = p.a.data() + ip * p.steps * IR;
-  const int16_t* B = p.b.data() + jp * p.steps * kIntNR * 2;
+  const int16_t* B = p.b + jp * p.steps * kIntNR * 2;
   const __m512d p2 = _mm512_set1_pd(std::ldexp(1.0, p.exp_sum));
   alignas(64) int32_t wt[IR * kIntNR];
   alignas(64) float fold_fp[IR * kIntNR], total_fp[IR * kIntNR];

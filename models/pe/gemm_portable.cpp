@@ -69,11 +69,11 @@ void mx_tiles_portable(const MxJob& j, int64_t t0, int64_t t1, uint64_t* overflo
     int64_t in_fold = 0;
     for (int64_t b = 0; b < p.nb; ++b) {
       const double* A = p.a.data() + (ip * p.nb + b) * bs * MR;
-      const double* B = p.b.data() + (jp * p.nb + b) * bs * NR;
+      const double* B = p.b + (jp * p.nb + b) * bs * NR;
       const double* sa = p.sa.data() + (ip * p.nb + b) * MR;
-      const double* sb = p.sb.data() + (jp * p.nb + b) * NR;
+      const double* sb = p.sb + (jp * p.nb + b) * NR;
       const int16_t* xa = p.xa.data() + (ip * p.nb + b) * MR;
-      const int16_t* xb = p.xb.data() + (jp * p.nb + b) * NR;
+      const int16_t* xb = p.xb + (jp * p.nb + b) * NR;
       for (int r = 0; r < MR; ++r) {
         for (int q = 0; q < NR; ++q) {
           double& f = fold[r * NR + q];
@@ -120,7 +120,7 @@ void fp_tiles(const FpJob& j, int64_t t0, int64_t t1, uint64_t* overflows, SkipC
     const int mr = kSkip ? static_cast<int>(std::min<int64_t>(MR, p.m - ip * MR)) : MR;
     const int nr = kSkip ? static_cast<int>(std::min<int64_t>(NR, p.n - jp * NR)) : NR;
     const float* A = p.a.data() + ip * p.k * MR;
-    const float* B = p.b.data() + jp * p.k * NR;
+    const float* B = p.b + jp * p.k * NR;
     double fold[MR * NR] = {}, total[MR * NR] = {};
     int64_t in_fold = 0;
     for (int64_t k = 0; k < p.k; ++k) {
@@ -188,7 +188,7 @@ void int_tiles(const IntJob& j, int64_t t0, int64_t t1, uint64_t* overflows, Ski
     const int mr = static_cast<int>(std::min<int64_t>(MR, p.m - ip * MR));  // real rows/cols (skip counts)
     const int nr = static_cast<int>(std::min<int64_t>(NR, p.n - jp * NR));
     const int32_t* A = p.a.data() + ip * p.steps * MR;
-    const int16_t* B = p.b.data() + jp * p.steps * NR * 2;
+    const int16_t* B = p.b + jp * p.steps * NR * 2;
     int32_t w[MR * NR] = {}, wt[MR * NR] = {};
     float fold_fp[MR * NR] = {}, total_fp[MR * NR] = {};
     int64_t in_fold = 0, in_partial = 0;
@@ -283,11 +283,11 @@ void mx_tiles_skip(const MxJob& j, int64_t t0, int64_t t1, uint64_t* overflows, 
     for (int64_t b = 0; b < p.nb; ++b) {
       const int kreal = static_cast<int>(std::min<int64_t>(bs, p.k - b * bs));  // padding K is not counted
       const double* A = p.a.data() + (ip * p.nb + b) * bs * MR;
-      const double* B = p.b.data() + (jp * p.nb + b) * bs * NR;
+      const double* B = p.b + (jp * p.nb + b) * bs * NR;
       const double* sa = p.sa.data() + (ip * p.nb + b) * MR;
-      const double* sb = p.sb.data() + (jp * p.nb + b) * NR;
+      const double* sb = p.sb + (jp * p.nb + b) * NR;
       const int16_t* xa = p.xa.data() + (ip * p.nb + b) * MR;
-      const int16_t* xb = p.xb.data() + (jp * p.nb + b) * NR;
+      const int16_t* xb = p.xb + (jp * p.nb + b) * NR;
       // Block sums of the products that are not skipped (k outer, so the q loop is contiguous), with the
       // zero and skip counts per output. A skipped product contributes nothing (the select).
       double s[MR * NR] = {};  // exact_double: exact block sums

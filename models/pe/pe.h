@@ -13,6 +13,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -180,6 +181,17 @@ struct GemmRunOptions {
 GemmResult run_gemm(const PeParams& p, const GemmOrder& order, const float* a, const float* b, int64_t m,
                     int64_t n, int64_t k, const GemmRunOptions& run = {});
 
+// A weight operand B (K x N) quantized and packed once, for GEMMs that reuse it: every batch of a network and
+// its local run. run_gemm(p, order, a, *prepare_weights(p, b, k, n), m) gives exactly the bits and counters of
+// run_gemm(p, order, a, b, m, n, k); the weights must be prepared with the same PeParams.
+struct PreparedWeights;
+std::shared_ptr<const PreparedWeights> prepare_weights(const PeParams& p, const float* b, int64_t k, int64_t n,
+                                                       int threads = 0);
+GemmResult run_gemm(const PeParams& p, const GemmOrder& order, const float* a, const PreparedWeights& w, int64_t m,
+                    const GemmRunOptions& run = {});
+// Bytes the packed copy of a K x N weight takes (its quantized codes included).
+double prepared_weights_bytes(const PeParams& p, int64_t k, int64_t n);
+
 // Bytes run_gemm + quantize_operands + gemm_accuracy allocate at their peak for an M x N x K GEMM (the caller's
 // float32 inputs not included): quantized copies, packed panels (padded to the kernels' register tiles, so a
 // skinny GEMM costs about (tile rows + tile cols) x K x 8 bytes), output, FP64 reference. A double so that huge
@@ -201,6 +213,9 @@ QuantizedOperands quantize_operands(const PeParams& p, const float* a, const flo
 std::vector<double> reference_gemm_fp64(const float* a, const float* b, int64_t m, int64_t n, int64_t k,
                                         int threads = 0);
 std::vector<double> reference_gemm_fp64(const double* a, const double* b, int64_t m, int64_t n, int64_t k,
+                                        int threads = 0);
+// FP64 activations times float32 weights (converted exactly), as a model's reference run computes an array op.
+std::vector<double> reference_gemm_fp64(const double* a, const float* b, int64_t m, int64_t n, int64_t k,
                                         int threads = 0);
 // What a format emulator computes: quantized operands, products summed in FP64 (k order), times descale, rounded
 // once to FP32 and then to the output format.

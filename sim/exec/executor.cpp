@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <future>
 #include <random>
 #include <set>
 
@@ -114,16 +115,43 @@ int64_t b_source(const GemmGeometry& G, int64_t i, int64_t k, int64_t j) {
   return G.b_off[static_cast<size_t>(i)] + k * G.N + j;
 }
 
+template <class T>
+void gemm_b(const GemmGeometry& G, int64_t i, const T* w, T* B);
+
 // B (K x N) of instance `i`, row-major.
 template <class T>
 void gemm_b(const GemmGeometry& G, int64_t i, const T* w, std::vector<T>& B) {
   B.resize(static_cast<size_t>(G.K * G.N));
-  if (G.kind == Kind::kMatMul) {
-    std::copy(w + G.b_off[static_cast<size_t>(i)], w + G.b_off[static_cast<size_t>(i)] + G.K * G.N, B.begin());
-    return;
+  gemm_b(G, i, w, B.data());
+}
+
+// The same into B[0, K x N), in loops without b_source's divisions (a ResNet-18 run gathers 11.7 M weights).
+template <class T>
+void gemm_b(const GemmGeometry& G, int64_t i, const T* w, T* B) {
+  const int64_t K = G.K, N = G.N;
+  if (G.kind == Kind::kMatMul || (G.kind == Kind::kGemm && !G.a.trans_b)) {
+    const int64_t off = G.kind == Kind::kMatMul ? G.b_off[static_cast<size_t>(i)] : 0;
+    std::copy(w + off, w + off + K * N, B);
+  } else if (G.kind == Kind::kGemm) {  // B = W^T, W is N x K
+    for (int64_t j = 0; j < N; ++j)
+      for (int64_t k = 0; k < K; ++k) B[k * N + j] = w[j * K + k];
+  } else {  // conv: output channel j's weights are [c][ky][kx]; row k of B is (ky, kx, c), channel fastest
+    // 16 output channels at a time: 16 sequential read streams, 64-byte writes (a plain transpose misses the
+    // cache on every element of one side).
+    const int64_t KH = G.a.kernel[0], KW = G.a.kernel[1], Cg = G.Cg, KK = Cg * KH * KW;
+    constexpr int64_t kJ = 16;
+    for (int64_t j0 = 0; j0 < N; j0 += kJ) {
+      const int64_t nj = std::min(kJ, N - j0);
+      const T* src = w + (i * G.OCg + j0) * KK;
+      int64_t p = 0;
+      for (int64_t c = 0; c < Cg; ++c)
+        for (int64_t ky = 0; ky < KH; ++ky)
+          for (int64_t kx = 0; kx < KW; ++kx, ++p) {
+            T* dst = B + ((ky * KW + kx) * Cg + c) * N + j0;
+            for (int64_t jj = 0; jj < nj; ++jj) dst[jj] = src[jj * KK + p];
+          }
+    }
   }
-  for (int64_t k = 0; k < G.K; ++k)
-    for (int64_t j = 0; j < G.N; ++j) B[static_cast<size_t>(k * G.N + j)] = w[b_source(G, i, k, j)];
 }
 
 // A (M x K) of instance `i`, row-major (a conv's im2col: row (n, oy, ox), column (ky, kx, c), channel fastest).
@@ -337,28 +365,58 @@ struct Executor::Impl {
   std::vector<float> a_buf, b_buf;
   std::vector<double> a_dbuf, b_dbuf;
 
-  // B of instance i. An array op's constant weight is read from the (pruned) float32 constant; the reference run
-  // converts it to double exactly, so no double copy of the weights is kept.
-  template <class T>
-  const std::vector<T>& weight_matrix(size_t idx, const GemmGeometry& G, int64_t i, const T* w, std::vector<T>& out) {
-    const Node& n = g.ops[idx];
-    if (w) {
-      gemm_b(G, i, w, out);
-    } else {
-      const float* wf = view_f({}, n.inputs[1]).p;
-      out.resize(static_cast<size_t>(G.K * G.N));
-      if (G.kind == Kind::kMatMul) {
-        std::copy(wf + G.b_off[static_cast<size_t>(i)], wf + G.b_off[static_cast<size_t>(i)] + G.K * G.N, out.begin());
-      } else {
-        for (int64_t k = 0; k < G.K; ++k)
-          for (int64_t j = 0; j < G.N; ++j) out[static_cast<size_t>(k * G.N + j)] = static_cast<T>(wf[b_source(G, i, k, j)]);
-      }
-    }
-    return out;
+  // An array op's constant weight: B (K x N) of every instance as float32 (the (pruned) constant, gathered) and,
+  // made on first use by the simulated run, quantized and packed for the PE. Built once per op and batch and
+  // shared by the simulated, reference (converted to double exactly inside the FP64 GEMM) and local runs. From
+  // the second batch on ops keep theirs while they fit kKeepBytes, so a multi-batch run quantizes its weights
+  // once; a one-batch run holds only the op at hand.
+  struct OpWeights {
+    bool ready = false;
+    std::vector<float> b;
+    std::vector<std::shared_ptr<const model::PreparedWeights>> packed;  // per instance
+  };
+  static constexpr double kKeepBytes = 256.0 * (1 << 20);
+  std::vector<OpWeights> kept;  // per op
+  double kept_bytes = 0;
+  OpWeights scratch;
+  size_t scratch_op = SIZE_MAX;
+  uint64_t batches_done = 0;
+  bool constant_weight(const Node& n) const { return n.inputs.size() > 1 && g.tensors.at(n.inputs[1]).constant; }
+  OpWeights& weights_of(size_t idx) {
+    if (kept[idx].ready) return kept[idx];
+    if (scratch_op == idx) return scratch;
+    const GemmGeometry G = geometry(g, g.ops[idx]);
+    const size_t per = static_cast<size_t>(G.K * G.N), inst = static_cast<size_t>(G.instances);
+    const double bytes = static_cast<double>(per * inst) * 4 +
+                         model::prepared_weights_bytes(pe_of(g.ops[idx]), G.K, G.N) * static_cast<double>(inst);
+    const bool keep = batches_done > 0 && kept_bytes + bytes <= kKeepBytes;
+    OpWeights& w = keep ? kept[idx] : scratch;
+    w.b.resize(per * inst);
+    const float* src = view_f({}, g.ops[idx].inputs[1]).p;
+    for (int64_t t = 0; t < G.instances; ++t) gemm_b(G, t, src, w.b.data() + static_cast<size_t>(t) * per);
+    w.packed.assign(inst, nullptr);
+    w.ready = true;
+    if (keep) kept_bytes += bytes;
+    else scratch_op = idx;
+    return w;
+  }
+  void prepare_weight(size_t idx) {
+    if (constant_weight(g.ops[idx])) weights_of(idx);
+  }
+  const float* weight_b(size_t idx, const GemmGeometry& G, int64_t i) {
+    return weights_of(idx).b.data() + static_cast<size_t>(i * G.K * G.N);
+  }
+  const model::PreparedWeights& packed_weight(size_t idx, const GemmGeometry& G, int64_t i, int threads) {
+    OpWeights& w = weights_of(idx);
+    auto& p = w.packed[static_cast<size_t>(i)];
+    if (!p) p = model::prepare_weights(pe_of(g.ops[idx]), weight_b(idx, G, i), G.K, G.N, threads);
+    return *p;
   }
 
   Impl(const graph::Graph& gr, const Machine& mm, std::vector<NodeStats>& st, std::function<bool(const GemmCall&)>& og)
-      : g(gr), m(mm), stats(st), on_gemm(og), resolved(gr.ops.size()) {
+      : g(gr), m(mm), stats(st), on_gemm(og), resolved(gr.ops.size()), kept(gr.ops.size()) {
+    threads_total = m.threads > 0 ? m.threads : model::default_threads();
+    split = threads_total > 1;
     for (size_t i = 0; i < g.ops.size(); ++i)
       if (g.ops[i].on_array()) resolved[i] = model::resolve(pe_of(g.ops[i]));
     if (g.dataflow()) prune_weights();
@@ -393,8 +451,15 @@ struct Executor::Impl {
 
   const model::PeParams& pe_of(const Node& n) const { return n.pe ? *n.pe : m.pe; }
 
-  int gemm_threads(int64_t M, int64_t N, int64_t K) const {
-    return static_cast<double>(M) * N * K < 1e6 ? 1 : m.threads;
+  // Threads of one GEMM. With two or more threads an array op runs its reference GEMM and its simulated (then
+  // local) GEMMs as two concurrent tasks, each with its share of the threads: a batch-1 network's GEMMs are
+  // too small to split well by rows, and the gathers, quantization and packing around them are serial.
+  int threads_total = 1;
+  bool split = false;
+  int gemm_threads(int64_t M, int64_t N, int64_t K, bool ref) const {
+    if (static_cast<double>(M) * N * K < 1e6) return 1;
+    if (!split) return threads_total;
+    return ref ? std::max(1, threads_total / 2) : std::max(1, threads_total - threads_total / 2);
   }
 
   View<float> view_f(const std::map<std::string, TensorF>& env, const std::string& name) const {
@@ -430,21 +495,28 @@ struct Executor::Impl {
     std::vector<float>& A = a_buf;
     for (int64_t i = 0; i < G.instances; ++i) {
       gemm_a(G, i, in[0].p, A);
-      const std::vector<float>& B = weight_matrix(idx, G, i, in[1].p, b_buf);
-      const int th = gemm_threads(G.M, G.N, G.K);
+      const bool cw = constant_weight(n);
+      const float* B = b_buf.data();
+      if (cw) B = weight_b(idx, G, i);
+      else gemm_b(G, i, in[1].p, b_buf), B = b_buf.data();
+      const int th = gemm_threads(G.M, G.N, G.K, false);
       model::GemmRunOptions opts;
       opts.threads = th;
+      auto gemm = [&]() {
+        return cw ? model::run_gemm(pe, m.order, A.data(), packed_weight(idx, G, i, th), G.M, opts)
+                  : model::run_gemm(pe, m.order, A.data(), B, G.M, G.N, G.K, opts);
+      };
       if (simulated) {
         // The quantized operands are needed only by the sparsity analysis and the ideal emulation.
         model::QuantizedOperands q;
-        if (on_gemm || m.ideal) q = model::quantize_operands(pe, A.data(), B.data(), G.M, G.N, G.K, th);
+        if (on_gemm || m.ideal) q = model::quantize_operands(pe, A.data(), B, G.M, G.N, G.K, th);
         if (on_gemm) opts.skip_zero_products = on_gemm(GemmCall{idx, i, G.M, G.N, G.K, &pe, &q});
-        model::GemmResult r = model::run_gemm(pe, m.order, A.data(), B.data(), G.M, G.N, G.K, opts);
+        model::GemmResult r = gemm();
         if (m.ideal) count_ideal(st, model::ideal_gemm(resolved[idx], q, G.M, G.N, G.K, th), r.c);
         add_counters(st.counters, r.counters);
         scatter(G, i, r.c.data(), y.v.data());
       } else {
-        model::GemmResult r = model::run_gemm(pe, m.order, A.data(), B.data(), G.M, G.N, G.K, opts);
+        model::GemmResult r = gemm();
         scatter(G, i, r.c.data(), y.v.data());
       }
     }
@@ -460,9 +532,14 @@ struct Executor::Impl {
     std::vector<double>& A = a_dbuf;
     for (int64_t i = 0; i < G.instances; ++i) {
       gemm_a(G, i, in[0].p, A);
-      const std::vector<double>& B = weight_matrix(idx, G, i, in[1].p, b_dbuf);
-      const std::vector<double> c = model::reference_gemm_fp64(A.data(), B.data(), G.M, G.N, G.K,
-                                                               gemm_threads(G.M, G.N, G.K));
+      const int th = gemm_threads(G.M, G.N, G.K, true);
+      std::vector<double> c;
+      if (constant_weight(n)) {
+        c = model::reference_gemm_fp64(A.data(), weight_b(idx, G, i), G.M, G.N, G.K, th);
+      } else {
+        gemm_b(G, i, in[1].p, b_dbuf);
+        c = model::reference_gemm_fp64(A.data(), b_dbuf.data(), G.M, G.N, G.K, th);
+      }
       scatter(G, i, c.data(), y.v.data());
     }
     epilogue(g, n, in, y, vec::Exact{});
@@ -629,31 +706,49 @@ void Executor::run(const std::map<std::string, TensorF>& inputs) {
           std::find(g_.inputs.begin(), g_.inputs.end(), name) == g_.inputs.end())
         from_graph = false;
     }
-    std::vector<TensorD> r = im.op_ref(i, in_d);
-    std::vector<TensorF> s = im.op_sim(i, in_f, true);
+    const bool local = m_.local && !from_graph;
+    // The same op fed the reference inputs (rounded to float32, the simulator's tensor type).
+    auto local_run = [&]() {
+      std::vector<TensorF> rin(n.inputs.size());
+      std::vector<View<float>> vin;
+      for (size_t k = 0; k < n.inputs.size(); ++k) {
+        if (n.inputs[k].empty() || g_.tensors.at(n.inputs[k]).constant) {
+          vin.push_back(in_f[k]);
+          continue;
+        }
+        rin[k].shape = *in_d[k].shape;
+        rin[k].v.assign(in_d[k].p, in_d[k].p + in_d[k].n());
+        vin.push_back({&rin[k].shape, rin[k].v.data()});
+      }
+      return im.op_sim(i, vin, false);
+    };
+    std::vector<TensorD> r;
+    std::vector<TensorF> s, l;
+    if (n.on_array() && im.split) {
+      // Reference on a second thread; simulated and local runs here (they share scratch buffers, not the
+      // reference's). The weight matrix is gathered before both read it. Bits do not depend on threads.
+      im.prepare_weight(i);
+      auto ref_task = std::async(std::launch::async, [&] { return im.op_ref(i, in_d); });
+      try {
+        s = im.op_sim(i, in_f, true);
+        if (local) l = local_run();
+      } catch (...) {
+        ref_task.wait();
+        throw;
+      }
+      r = ref_task.get();
+    } else {
+      r = im.op_ref(i, in_d);
+      s = im.op_sim(i, in_f, true);
+      if (local) l = local_run();
+    }
     NodeStats& st = stats_[i];
     st.computed = true;
     st.vs_ref.add(r[0].v.data(), s[0].v.data(), s[0].v.size());
     st.outputs += s[0].v.size();
     if (m_.local) {
-      if (from_graph) {
-        st.local.add(r[0].v.data(), s[0].v.data(), s[0].v.size());
-      } else {
-        // The same op fed the reference inputs (rounded to float32, the simulator's tensor type).
-        std::vector<TensorF> rin(n.inputs.size());
-        std::vector<View<float>> vin;
-        for (size_t k = 0; k < n.inputs.size(); ++k) {
-          if (n.inputs[k].empty() || g_.tensors.at(n.inputs[k]).constant) {
-            vin.push_back(in_f[k]);
-            continue;
-          }
-          rin[k].shape = *in_d[k].shape;
-          rin[k].v.assign(in_d[k].p, in_d[k].p + in_d[k].n());
-          vin.push_back({&rin[k].shape, rin[k].v.data()});
-        }
-        std::vector<TensorF> l = im.op_sim(i, vin, false);
-        st.local.add(r[0].v.data(), l[0].v.data(), l[0].v.size());
-      }
+      const TensorF& lo = local ? l[0] : s[0];  // fed only graph inputs and constants: the simulated run is local
+      st.local.add(r[0].v.data(), lo.v.data(), lo.v.size());
     }
     for (size_t k = 0; k < n.outputs.size(); ++k) {
       env[n.outputs[k]] = std::move(s[k]);
@@ -668,6 +763,7 @@ void Executor::run(const std::map<std::string, TensorF>& inputs) {
     out_[name] = env.at(name);
     ref_out_[name] = ref.at(name);
   }
+  ++im.batches_done;
 }
 
 void Executor::run_standalone() {

@@ -31,6 +31,7 @@ struct Const {
   std::vector<double> v;  // the values (empty while `f` holds them)
   std::vector<float> f;   // float32 tensors as read (weights): converted to `v` only if an import fold needs them
   bool integer = false;
+  bool in_graph = false;  // `f` was moved into the graph tensor of the same name (one copy of the weights)
   Const& materialize() {
     if (v.empty() && !f.empty()) v.assign(f.begin(), f.end());
     return *this;
@@ -275,9 +276,10 @@ class Importer {
   }
 
   void read_initializers() {
-    for (const auto& t : model_.graph().initializer()) {
+    for (auto& t : *model_.mutable_graph()->mutable_initializer()) {
       if (t.name().empty()) err("an initializer has no name");
       consts_[t.name()] = tensor_values(t, dir_, [&](const std::string& w) { err(w); });
+      std::string().swap(*t.mutable_raw_data());  // its bytes are copied: the heap reuses them for the next tensor
     }
     for (const auto& [name, t] : opt_.constant_inputs) {
       Const c;
@@ -428,7 +430,12 @@ class Importer {
     if (it == consts_.end())
       node_err(n, std::string(what) + " ('" + n.input(i) + "') must be a constant (computed from the model's "
                                        "weights and shapes), lpsim cannot take it from data");
-    return it->second.materialize();
+    Const& c = it->second;
+    if (c.in_graph && c.v.empty()) {  // a weight an op already reads, now also folded (rare): back from the graph
+      const std::vector<float>& d = g_.tensors.at(n.input(i)).data;
+      c.v.assign(d.begin(), d.end());
+    }
+    return c.materialize();
   }
   std::vector<int64_t> const_ints(const onnx::NodeProto& n, int i, const char* what) const {
     std::vector<int64_t> out;
@@ -982,8 +989,13 @@ class Importer {
     graph::Tensor t;
     t.shape = it->second.shape;
     t.constant = true;
-    if (!it->second.f.empty()) t.data = it->second.f;
-    else t.data.assign(it->second.v.begin(), it->second.v.end());
+    if (!it->second.f.empty()) {  // weights: moved, not copied (ResNet-18 holds 47 MB of them)
+      t.data = std::move(it->second.f);
+      it->second.f.clear();
+      it->second.in_graph = true;
+    } else {
+      t.data.assign(it->second.v.begin(), it->second.v.end());
+    }
     g_.tensors[name] = std::move(t);
   }
 

@@ -56,6 +56,27 @@ inline GemmResult gemm(const PeParams& p, const GemmOrder& o, const std::vector<
   return run_gemm(p, o, a.data(), b.data(), m, n, k, run);
 }
 
+// The same GEMM with B quantized and packed beforehand (prepare_weights), as a network's constant weights run.
+inline GemmResult gemm_prepared(const PeParams& p, const GemmOrder& o, const std::vector<float>& a,
+                                const std::vector<float>& b, int64_t m, int64_t n, int64_t k,
+                                GemmKernel kernel = GemmKernel::kAuto, int threads = 1) {
+  GemmRunOptions run;
+  run.kernel = kernel;
+  run.threads = threads;
+  return run_gemm(p, o, a.data(), *prepare_weights(p, b.data(), k, n, threads), m, run);
+}
+
+// Same bits and the same event counters.
+inline bool same_result(const GemmResult& x, const GemmResult& y) {
+  if (x.c.size() != y.c.size() || x.descale != y.descale) return false;
+  for (size_t i = 0; i < x.c.size(); ++i)
+    if (bits(x.c[i]) != bits(y.c[i])) return false;
+  const GemmCounters &u = x.counters, &v = y.counters;
+  return u.saturations_a == v.saturations_a && u.saturations_b == v.saturations_b && u.underflows_a == v.underflows_a &&
+         u.underflows_b == v.underflows_b && u.acc_overflows == v.acc_overflows && u.spills == v.spills &&
+         u.nan_outputs == v.nan_outputs;
+}
+
 // K x N matrix with B[k][j] = 1 when k == j.
 inline std::vector<float> identity(int64_t k, int64_t n) {
   std::vector<float> b(static_cast<size_t>(k * n), 0.0f);

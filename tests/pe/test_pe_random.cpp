@@ -269,8 +269,11 @@ TEST_CASE("pe mx: random GEMMs match a simple exact model bit for bit", "[pe][mx
                     << o.array_rows << " scale " << scale << " shape " << s.m << "x" << s.n << "x" << s.k);
     const auto want = simple_mx(fmts.first, fmts.second, acc, o, a, b, s.m, s.n, s.k);
     const PeParams p = params(fmts.first, fmts.second, acc);
-    check_same(gemm(p, o, a, b, s.m, s.n, s.k, GemmKernel::kAuto, 2).c, want);
+    const GemmResult r = gemm(p, o, a, b, s.m, s.n, s.k, GemmKernel::kAuto, 2);
+    check_same(r.c, want);
     check_same(gemm(p, o, a, b, s.m, s.n, s.k, GemmKernel::kPortable, 1).c, want);
+    CHECK(same_result(gemm_prepared(p, o, a, b, s.m, s.n, s.k, GemmKernel::kAuto, 2), r));
+    CHECK(same_result(gemm_prepared(p, o, a, b, s.m, s.n, s.k, GemmKernel::kPortable, 1), r));
   }
 }
 
@@ -289,8 +292,11 @@ TEST_CASE("pe float: random GEMMs match a simple exact model bit for bit", "[pe]
                     << o.array_rows << " shape " << s.m << "x" << s.n << "x" << s.k);
     const auto want = simple_float(fmts.first, fmts.second, acc, o, a, b, s.m, s.n, s.k);
     const PeParams p = params(fmts.first, fmts.second, acc);
-    check_same(gemm(p, o, a, b, s.m, s.n, s.k, GemmKernel::kAuto, 2).c, want);
+    const GemmResult r = gemm(p, o, a, b, s.m, s.n, s.k, GemmKernel::kAuto, 2);
+    check_same(r.c, want);
     check_same(gemm(p, o, a, b, s.m, s.n, s.k, GemmKernel::kPortable, 1).c, want);
+    CHECK(same_result(gemm_prepared(p, o, a, b, s.m, s.n, s.k, GemmKernel::kAuto, 2), r));
+    CHECK(same_result(gemm_prepared(p, o, a, b, s.m, s.n, s.k, GemmKernel::kPortable, 1), r));
   }
 }
 
@@ -316,6 +322,7 @@ TEST_CASE("pe int: random GEMMs match a simple int64 model, overflow counts incl
       const GemmResult r = gemm(p, o, a, b, s.m, s.n, s.k, kern, 2);
       check_same(r.c, want.c);
       CHECK(r.counters.acc_overflows == want.overflows);
+      CHECK(same_result(gemm_prepared(p, o, a, b, s.m, s.n, s.k, kern, 2), r));
     }
     if (positive && std::string(fmts.first) == "int16" && std::string(fmts.second) == "int16" &&
         policy != Int32Policy::kSpill && s.k >= 64 && o.dataflow == Dataflow::kOS) {
