@@ -21,7 +21,7 @@ namespace {
 // the bits do not depend on blocking, threads or the CPU's vector width. For float32 operands every product is
 // exact in double, so the result equals the plain multiply-then-add loop. Blocked for the caches: B is packed once
 // into panels of kCols columns; rows go in tiles of kRows, k in slices of kKc whose partial sums carry in C.
-constexpr int64_t kRows = 4, kCols = 16, kKc = 256;
+constexpr int64_t kRows = 8, kCols = 16, kKc = 256;
 
 // One kRows x kCols tile over k slice [0, kc): c (row pitch ldc) += a (row pitch lda) x packed panel bp.
 // Clones with FMA; compiled at -O2 because GCC 12's -O3 loop transformations make this loop 3x slower.
@@ -50,6 +50,62 @@ LPSIM_PE_FP64_TILE(fp64_tile, float)
 LPSIM_PE_FP64_TILE(fp64_tile, double)
 #undef LPSIM_PE_FP64_TILE
 
+// The same chains with AVX-512 intrinsics and the accumulators in registers (16 zmm for 8 x 16 outputs): GCC keeps
+// the generic tile's accumulator array on the stack, a load-FMA-store per product, 3-4x below this. Handles
+// partial tiles (mr rows, nj columns; the panel is zero-padded to kCols) so every output takes this path.
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__)
+#include <immintrin.h>
+#define LPSIM_PE_FP64_AVX512 1
+template <int MR, class TA>
+__attribute__((target("avx512f"))) void fp64_tile_avx512(const TA* a, int64_t lda, const double* bp, int64_t kc,
+                                                          double* c, int64_t ldc, int64_t nj) {
+  const __mmask8 m0 = static_cast<__mmask8>(nj >= 8 ? 0xff : (1u << nj) - 1);
+  const __mmask8 m1 = static_cast<__mmask8>(nj >= 16 ? 0xff : nj > 8 ? (1u << (nj - 8)) - 1 : 0);
+  __m512d acc0[MR], acc1[MR];
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; ++r) {
+    acc0[r] = _mm512_maskz_loadu_pd(m0, c + r * ldc);
+    acc1[r] = _mm512_maskz_loadu_pd(m1, c + r * ldc + 8);
+  }
+  for (int64_t kk = 0; kk < kc; ++kk) {
+    const __m512d b0 = _mm512_loadu_pd(bp + kk * kCols), b1 = _mm512_loadu_pd(bp + kk * kCols + 8);
+#pragma GCC unroll 8
+    for (int r = 0; r < MR; ++r) {
+      const __m512d av = _mm512_set1_pd(static_cast<double>(a[r * lda + kk]));
+      acc0[r] = _mm512_fmadd_pd(av, b0, acc0[r]);
+      acc1[r] = _mm512_fmadd_pd(av, b1, acc1[r]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; ++r) {
+    _mm512_mask_storeu_pd(c + r * ldc, m0, acc0[r]);
+    _mm512_mask_storeu_pd(c + r * ldc + 8, m1, acc1[r]);
+  }
+}
+
+template <class TA>
+void fp64_tile_avx512_rows(int64_t mr, const TA* a, int64_t lda, const double* bp, int64_t kc, double* c,
+                           int64_t ldc, int64_t nj) {
+  switch (mr) {
+    case 8: return fp64_tile_avx512<8>(a, lda, bp, kc, c, ldc, nj);
+    case 7: return fp64_tile_avx512<7>(a, lda, bp, kc, c, ldc, nj);
+    case 6: return fp64_tile_avx512<6>(a, lda, bp, kc, c, ldc, nj);
+    case 5: return fp64_tile_avx512<5>(a, lda, bp, kc, c, ldc, nj);
+    case 4: return fp64_tile_avx512<4>(a, lda, bp, kc, c, ldc, nj);
+    case 3: return fp64_tile_avx512<3>(a, lda, bp, kc, c, ldc, nj);
+    case 2: return fp64_tile_avx512<2>(a, lda, bp, kc, c, ldc, nj);
+    default: return fp64_tile_avx512<1>(a, lda, bp, kc, c, ldc, nj);
+  }
+}
+
+bool fp64_avx512() {
+  static const bool ok = __builtin_cpu_supports("avx512f");
+  return ok;
+}
+#else
+bool fp64_avx512() { return false; }
+#endif
+
 // progress(share of rows done) is called from the calling thread only (it runs the first range of rows).
 template <class T, class TB>
 std::vector<double> gemm_fp64(const T* a, const TB* b, int64_t m, int64_t n, int64_t k, int threads,
@@ -63,6 +119,8 @@ std::vector<double> gemm_fp64(const T* a, const TB* b, int64_t m, int64_t n, int
       for (int64_t j = 0; j < kCols && p * kCols + j < n; ++j)
         bp[static_cast<size_t>((p * k + kk) * kCols + j)] = static_cast<double>(b[kk * n + p * kCols + j]);
   // Rows [i0, i1): every k slice, every panel, every row tile.
+  const bool avx = fp64_avx512();
+  (void)avx;
   auto rows = [&](int64_t i0, int64_t i1) {
     for (int64_t k0 = 0; k0 < k; k0 += kKc) {
       const int64_t kc = std::min(kKc, k - k0);
@@ -72,6 +130,12 @@ std::vector<double> gemm_fp64(const T* a, const TB* b, int64_t m, int64_t n, int
         for (int64_t i = i0; i < i1; i += kRows) {
           const int64_t mr = std::min(kRows, i1 - i);
           double* ct = c.data() + i * n + p * kCols;
+#ifdef LPSIM_PE_FP64_AVX512
+          if (avx) {
+            fp64_tile_avx512_rows(mr, a + i * k + k0, k, panel, kc, ct, n, nj);
+            continue;
+          }
+#endif
           if (mr == kRows && nj == kCols) {
             fp64_tile(a + i * k + k0, k, panel, kc, ct, n);
             continue;

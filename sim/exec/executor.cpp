@@ -400,8 +400,12 @@ struct Executor::Impl {
     else scratch_op = idx;
     return w;
   }
+  // Before concurrent runs of an op read them: its weight matrices gathered, quantized and packed.
   void prepare_weight(size_t idx) {
-    if (constant_weight(g.ops[idx])) weights_of(idx);
+    const Node& n = g.ops[idx];
+    if (!constant_weight(n)) return;
+    const GemmGeometry G = geometry(g, n);
+    for (int64_t i = 0; i < G.instances; ++i) packed_weight(idx, G, i, threads_total);
   }
   const float* weight_b(size_t idx, const GemmGeometry& G, int64_t i) {
     return weights_of(idx).b.data() + static_cast<size_t>(i * G.K * G.N);
@@ -416,7 +420,6 @@ struct Executor::Impl {
   Impl(const graph::Graph& gr, const Machine& mm, std::vector<NodeStats>& st, std::function<bool(const GemmCall&)>& og)
       : g(gr), m(mm), stats(st), on_gemm(og), resolved(gr.ops.size()), kept(gr.ops.size()) {
     threads_total = m.threads > 0 ? m.threads : model::default_threads();
-    split = threads_total > 1;
     for (size_t i = 0; i < g.ops.size(); ++i)
       if (g.ops[i].on_array()) resolved[i] = model::resolve(pe_of(g.ops[i]));
     if (g.dataflow()) prune_weights();
@@ -451,9 +454,9 @@ struct Executor::Impl {
 
   const model::PeParams& pe_of(const Node& n) const { return n.pe ? *n.pe : m.pe; }
 
-  // Threads of one GEMM. With two or more threads an array op runs its reference GEMM and its simulated (then
-  // local) GEMMs as two concurrent tasks, each with its share of the threads: a batch-1 network's GEMMs are
-  // too small to split well by rows, and the gathers, quantization and packing around them are serial.
+  // Threads of one GEMM. With two or more threads an array op runs its reference and simulated GEMMs as two
+  // concurrent tasks, each with half the threads: a batch-1 network's GEMMs are too small to split well by
+  // rows, and the gathers, quantization and packing around them are serial.
   int threads_total = 1;
   bool split = false;
   int gemm_threads(int64_t M, int64_t N, int64_t K, bool ref) const {
@@ -493,12 +496,13 @@ struct Executor::Impl {
     TensorF y{g.tensors.at(n.outputs[0]).shape, {}};
     y.v.assign(static_cast<size_t>(numel(y.shape)), 0.0f);
     std::vector<float>& A = a_buf;
+    std::vector<float>& Bbuf = b_buf;
     for (int64_t i = 0; i < G.instances; ++i) {
       gemm_a(G, i, in[0].p, A);
       const bool cw = constant_weight(n);
-      const float* B = b_buf.data();
+      const float* B = nullptr;
       if (cw) B = weight_b(idx, G, i);
-      else gemm_b(G, i, in[1].p, b_buf), B = b_buf.data();
+      else gemm_b(G, i, in[1].p, Bbuf), B = Bbuf.data();
       const int th = gemm_threads(G.M, G.N, G.K, false);
       model::GemmRunOptions opts;
       opts.threads = th;
@@ -724,19 +728,22 @@ void Executor::run(const std::map<std::string, TensorF>& inputs) {
     };
     std::vector<TensorD> r;
     std::vector<TensorF> s, l;
-    if (n.on_array() && im.split) {
-      // Reference on a second thread; simulated and local runs here (they share scratch buffers, not the
-      // reference's). The weight matrix is gathered before both read it. Bits do not depend on threads.
+    if (n.on_array() && im.threads_total > 1) {
+      // The reference run on a second thread next to the simulated run, each with half the threads (the weights
+      // are prepared before both read them); then the local run with all of them. Three concurrent runs would
+      // balance better but touch more fresh memory, which costs more on a VM. Bits do not depend on threads.
       im.prepare_weight(i);
-      auto ref_task = std::async(std::launch::async, [&] { return im.op_ref(i, in_d); });
-      try {
-        s = im.op_sim(i, in_f, true);
-        if (local) l = local_run();
-      } catch (...) {
-        ref_task.wait();
-        throw;
+      {
+        im.split = true;
+        struct Unsplit {
+          Impl& im;
+          ~Unsplit() { im.split = false; }
+        } unsplit{im};
+        auto ref_task = std::async(std::launch::async, [&] { return im.op_ref(i, in_d); });
+        s = im.op_sim(i, in_f, true);  // on a throw the future's destructor waits for its thread
+        r = ref_task.get();
       }
-      r = ref_task.get();
+      if (local) l = local_run();
     } else {
       r = im.op_ref(i, in_d);
       s = im.op_sim(i, in_f, true);
