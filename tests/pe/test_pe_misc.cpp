@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstring>
 
 #include "pe/tensor_gen.h"
 #include "pe_test_util.h"
@@ -215,4 +216,36 @@ TEST_CASE("pe: degenerate shapes", "[pe][shapes]") {
   }
   CHECK_THROWS_AS(run_gemm(params("bf16", "bf16"), order(Dataflow::kWS, 0), nullptr, nullptr, 1, 1, 1),
                   std::invalid_argument);
+}
+
+TEST_CASE("pe: FP64 reference GEMM is the k-order FMA chain of every output, whatever the tiling", "[pe][fp64]") {
+  // Shapes cover full and partial 8 x 16 register tiles and k slices of 256 (the AVX-512 tile where the CPU has
+  // it, the generic one otherwise); operand types double x float (a model's reference run), float x float and
+  // double x double.
+  const int64_t shapes[][3] = {{1, 1, 1}, {7, 15, 3}, {8, 16, 256}, {9, 17, 257}, {19, 40, 600}, {49, 33, 70}};
+  for (const auto& s : shapes) {
+    const int64_t m = s[0], n = s[1], k = s[2];
+    const std::vector<float> af = generate_tensor(TensorGenSpec{}, 0, static_cast<size_t>(m * k));
+    const std::vector<float> bf = generate_tensor(TensorGenSpec{}, 1, static_cast<size_t>(k * n));
+    std::vector<double> ad(af.size()), bd(bf.size());
+    for (size_t i = 0; i < af.size(); ++i) ad[i] = static_cast<double>(af[i]) / 3.0;  // not float-exact
+    for (size_t i = 0; i < bf.size(); ++i) bd[i] = bf[i];
+    auto want = [&](auto a) {
+      std::vector<double> c(static_cast<size_t>(m * n), 0.0);
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          double acc = 0.0;
+          for (int64_t kk = 0; kk < k; ++kk) acc = std::fma(static_cast<double>(a[i * k + kk]), bd[kk * n + j], acc);
+          c[static_cast<size_t>(i * n + j)] = acc;
+        }
+      return c;
+    };
+    INFO(m << "x" << n << "x" << k);
+    const std::vector<double> wd = want(ad.data()), wf = want(af.data());
+    for (int threads : {1, 2}) {
+      CHECK(std::memcmp(reference_gemm_fp64(ad.data(), bf.data(), m, n, k, threads).data(), wd.data(), wd.size() * 8) == 0);
+      CHECK(std::memcmp(reference_gemm_fp64(ad.data(), bd.data(), m, n, k, threads).data(), wd.data(), wd.size() * 8) == 0);
+      CHECK(std::memcmp(reference_gemm_fp64(af.data(), bf.data(), m, n, k, threads).data(), wf.data(), wf.size() * 8) == 0);
+    }
+  }
 }
