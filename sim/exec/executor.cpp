@@ -400,12 +400,10 @@ struct Executor::Impl {
     else scratch_op = idx;
     return w;
   }
-  // Before concurrent runs of an op read them: its weight matrices gathered, quantized and packed.
+  // Before the reference and simulated runs of an op read them concurrently: its weight matrices gathered (the
+  // simulated run quantizes and packs them meanwhile; the reference run reads only the float32 values).
   void prepare_weight(size_t idx) {
-    const Node& n = g.ops[idx];
-    if (!constant_weight(n)) return;
-    const GemmGeometry G = geometry(g, n);
-    for (int64_t i = 0; i < G.instances; ++i) packed_weight(idx, G, i, threads_total);
+    if (constant_weight(g.ops[idx])) weights_of(idx);
   }
   const float* weight_b(size_t idx, const GemmGeometry& G, int64_t i) {
     return weights_of(idx).b.data() + static_cast<size_t>(i * G.K * G.N);

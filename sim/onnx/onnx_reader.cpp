@@ -276,10 +276,18 @@ class Importer {
   }
 
   void read_initializers() {
-    for (auto& t : *model_.mutable_graph()->mutable_initializer()) {
-      if (t.name().empty()) err("an initializer has no name");
-      consts_[t.name()] = tensor_values(t, dir_, [&](const std::string& w) { err(w); });
-      std::string().swap(*t.mutable_raw_data());  // its bytes are copied: the heap reuses them for the next tensor
+    // Largest first, each one's protobuf bytes freed once copied: the next (smaller) tensor's copy then reuses
+    // that memory instead of faulting in fresh pages (a second copy of all weights on the VM's slow page faults).
+    auto& inits = *model_.mutable_graph()->mutable_initializer();
+    std::vector<onnx::TensorProto*> order;
+    for (auto& t : inits) order.push_back(&t);
+    std::stable_sort(order.begin(), order.end(), [](const onnx::TensorProto* x, const onnx::TensorProto* y) {
+      return x->raw_data().size() > y->raw_data().size();
+    });
+    for (onnx::TensorProto* t : order) {
+      if (t->name().empty()) err("an initializer has no name");
+      consts_[t->name()] = tensor_values(*t, dir_, [&](const std::string& w) { err(w); });
+      std::string().swap(*t->mutable_raw_data());
     }
     for (const auto& [name, t] : opt_.constant_inputs) {
       Const c;
