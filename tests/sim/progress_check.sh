@@ -8,8 +8,9 @@ command -v script >/dev/null || { echo "SKIP: script(1) is missing"; exit 0; }
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-# A GEMM long enough (> 0.5 s) for the bar to appear: 1024 x 1024 x 2048 bit-true plus its FP64 references.
-GEMM="$LPSIM gemm --m 1024 --n 1024 --k 2048 --dist normal --format mxfp8_e4m3 --threads 2"
+# A GEMM long enough (> 0.5 s, with margin) for the bar to appear: 4096 x 1024 x 2048 bit-true plus its FP64
+# references (about 2 s on 2 cores).
+GEMM="$LPSIM gemm --m 4096 --n 1024 --k 2048 --dist normal --format mxfp8_e4m3 --threads 2"
 
 script -qfec "$GEMM >/dev/null" /dev/null >"$T/tty.txt" </dev/null
 grep -aq "gemm \[#*" "$T/tty.txt" || fail "no progress bar on a terminal: $(head -c 300 "$T/tty.txt")"
