@@ -195,3 +195,32 @@ TEST_CASE("onnx cli: workload.overrides give ops their own formats, in a model a
   CHECK(tr.at("middle").at("pe_formats") == "mxfp4_e2m1 x mxfp4_e2m1 -> fp32 -> fp32");
   CHECK(std::stod(tr.at("first").at("sqnr_db")) > std::stod(tr.at("middle").at("sqnr_db")) + 20);
 }
+
+TEST_CASE("onnx cli: a model's report is the same with 1 and 2 threads (concurrent reference, simulated and timing "
+          "stages) and with sparsity or an SFU op (stages in sequence)", "[onnx][cli]") {
+  // cnn_bn: convs, BatchNorm, residual add (2 threads: reference GEMMs on a second thread, values next to the timing
+  // stage); tanh_mlp: SFU ops keep the timing stage first; the skip scheme's analysis needs the timing results.
+  struct Case {
+    const char* name;
+    const char* model;
+    const char* extra;
+  };
+  for (const Case& k : {Case{"thr_cnn", "onnx/cnn_bn.onnx", ""}, Case{"thr_mlp", "onnx/tanh_mlp.onnx", ""},
+                        Case{"thr_skip", "onnx/cnn_bn.onnx", "  sparsity: {scheme: skip}\n"}}) {
+    INFO(k.name);
+    const std::string accel = std::string("  array: {rows: 16, cols: 16}\n  pe: {activations: mxfp8_e4m3, weights: "
+                                          "mxfp8_e4m3}\n") + k.extra;
+    const std::string cfg = write_config(std::string(k.name) + ".yaml", accel,
+                                         std::string("  model: ") + data(k.model) + "\n  synthetic: relu\n");
+    std::string first;
+    for (int threads : {1, 2, 2}) {
+      const std::string out = std::string(k.name) + "_" + std::to_string(threads);
+      REQUIRE(run_lpsim("run " + cfg + " --out " + out + " --format none --set run.threads=" + std::to_string(threads),
+                        "onnx").code == 0);
+      const std::string csv = slurp(scratch("onnx") / out / "layers.csv");
+      CHECK(has(csv, "sqnr_local_db"));
+      if (first.empty()) first = csv;
+      CHECK(csv == first);
+    }
+  }
+}
