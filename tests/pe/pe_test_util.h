@@ -47,23 +47,24 @@ inline GemmOrder order(Dataflow d, int64_t rows = 32) {
   return o;
 }
 
-inline GemmResult gemm(const PeParams& p, const GemmOrder& o, const std::vector<float>& a,
-                       const std::vector<float>& b, int64_t m, int64_t n, int64_t k,
-                       GemmKernel kernel = GemmKernel::kAuto, int threads = 1) {
+inline GemmRunOptions run_options(GemmKernel kernel, int threads) {
   GemmRunOptions run;
   run.kernel = kernel;
   run.threads = threads;
-  return run_gemm(p, o, a.data(), b.data(), m, n, k, run);
+  return run;
+}
+
+inline GemmResult gemm(const PeParams& p, const GemmOrder& o, const std::vector<float>& a,
+                       const std::vector<float>& b, int64_t m, int64_t n, int64_t k,
+                       GemmKernel kernel = GemmKernel::kAuto, int threads = 1) {
+  return run_gemm(p, o, a.data(), b.data(), m, n, k, run_options(kernel, threads));
 }
 
 // The same GEMM with B quantized and packed beforehand (prepare_weights), as a network's constant weights run.
 inline GemmResult gemm_prepared(const PeParams& p, const GemmOrder& o, const std::vector<float>& a,
                                 const std::vector<float>& b, int64_t m, int64_t n, int64_t k,
                                 GemmKernel kernel = GemmKernel::kAuto, int threads = 1) {
-  GemmRunOptions run;
-  run.kernel = kernel;
-  run.threads = threads;
-  return run_gemm(p, o, a.data(), *prepare_weights(p, b.data(), k, n, threads), m, run);
+  return run_gemm(p, o, a.data(), *prepare_weights(p, b.data(), k, n, threads), m, run_options(kernel, threads));
 }
 
 // Same bits and the same event counters.
