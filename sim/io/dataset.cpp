@@ -149,6 +149,9 @@ Dataset load_dataset(const DatasetRequest& r) {
   if (head.shape.size() != 3 && head.shape.size() != 4)
     fail(r.images, "images have shape of rank " + std::to_string(head.shape.size()) +
                        "; expected N x H x W (one channel) or N x C x H x W");
+  // A zero dimension would let the others grow past int64 (the data size no longer bounds them): refused.
+  for (size_t i = 1; i < head.shape.size(); ++i)
+    if (head.shape[i] == 0) fail(r.images, "images have an empty dimension: shape " + shape_str(head.shape));
   Dataset d;
   d.total = static_cast<int64_t>(head.shape[0]);
   if (head.shape.size() == 3) d.image_shape = {1, static_cast<int64_t>(head.shape[1]), static_cast<int64_t>(head.shape[2])};
