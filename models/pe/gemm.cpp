@@ -549,9 +549,8 @@ std::shared_ptr<const PreparedWeights> prepare_weights(const PeParams& p, const 
   return w;
 }
 
-GemmResult run_gemm(const PeParams& p, const GemmOrder& order, const float* a, const PreparedWeights& w, int64_t m,
+GemmResult run_gemm(const GemmOrder& order, const float* a, const PreparedWeights& w, int64_t m,
                     const GemmRunOptions& run) {
-  (void)p;  // prepared with the same parameters (w.r)
   return run_prepared(w.r, order, a, w, m, run);
 }
 

@@ -182,12 +182,12 @@ GemmResult run_gemm(const PeParams& p, const GemmOrder& order, const float* a, c
                     int64_t n, int64_t k, const GemmRunOptions& run = {});
 
 // A weight operand B (K x N) quantized and packed once, for GEMMs that reuse it: every batch of a network and
-// its local run. run_gemm(p, order, a, *prepare_weights(p, b, k, n), m) gives exactly the bits and counters of
-// run_gemm(p, order, a, b, m, n, k); the weights must be prepared with the same PeParams.
+// its local run. run_gemm(order, a, *prepare_weights(p, b, k, n), m) gives exactly the bits and counters of
+// run_gemm(p, order, a, b, m, n, k): the prepared weights carry the PE parameters they were made for.
 struct PreparedWeights;
 std::shared_ptr<const PreparedWeights> prepare_weights(const PeParams& p, const float* b, int64_t k, int64_t n,
                                                        int threads = 0);
-GemmResult run_gemm(const PeParams& p, const GemmOrder& order, const float* a, const PreparedWeights& w, int64_t m,
+GemmResult run_gemm(const GemmOrder& order, const float* a, const PreparedWeights& w, int64_t m,
                     const GemmRunOptions& run = {});
 // Bytes the packed copy of a K x N weight takes (its quantized codes included).
 double prepared_weights_bytes(const PeParams& p, int64_t k, int64_t n);

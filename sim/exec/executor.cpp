@@ -494,18 +494,17 @@ struct Executor::Impl {
     TensorF y{g.tensors.at(n.outputs[0]).shape, {}};
     y.v.assign(static_cast<size_t>(numel(y.shape)), 0.0f);
     std::vector<float>& A = a_buf;
-    std::vector<float>& Bbuf = b_buf;
+    const bool cw = constant_weight(n);
     for (int64_t i = 0; i < G.instances; ++i) {
       gemm_a(G, i, in[0].p, A);
-      const bool cw = constant_weight(n);
       const float* B = nullptr;
       if (cw) B = weight_b(idx, G, i);
-      else gemm_b(G, i, in[1].p, Bbuf), B = Bbuf.data();
+      else gemm_b(G, i, in[1].p, b_buf), B = b_buf.data();
       const int th = gemm_threads(G.M, G.N, G.K, false);
       model::GemmRunOptions opts;
       opts.threads = th;
       auto gemm = [&]() {
-        return cw ? model::run_gemm(pe, m.order, A.data(), packed_weight(idx, G, i, th), G.M, opts)
+        return cw ? model::run_gemm(m.order, A.data(), packed_weight(idx, G, i, th), G.M, opts)
                   : model::run_gemm(pe, m.order, A.data(), B, G.M, G.N, G.K, opts);
       };
       if (simulated) {

@@ -42,6 +42,13 @@ struct Const {
 // hostile model (ConstantOfShape([1e12]), Range(0, 1e12, 1)), refused before anything is allocated.
 constexpr int64_t kMaxFoldedElements = int64_t{1} << 24;
 
+// Refuses a folded constant of shape s (and `elements` elements) above kMaxFoldedElements.
+void check_folded_size(const Shape& s, int64_t elements, const std::function<void(std::string)>& err) {
+  if (elements > kMaxFoldedElements)
+    err("folding would create a constant of shape " + graph::shape_str(s) + " (" + std::to_string(elements) +
+        " elements); lpsim folds shape arithmetic of at most " + std::to_string(kMaxFoldedElements) + " elements");
+}
+
 int64_t count(const Shape& s) {
   int64_t n = 1;
   for (int64_t d : s) {
@@ -465,10 +472,7 @@ class Importer {
     } catch (const std::invalid_argument& x) {
       node_err(n, std::string("folded constant of shape ") + graph::shape_str(s) + ": " + x.what());
     }
-    if (e > kMaxFoldedElements)
-      node_err(n, "folding would create a constant of shape " + graph::shape_str(s) + " (" + std::to_string(e) +
-                      " elements); lpsim folds shape arithmetic of at most " + std::to_string(kMaxFoldedElements) +
-                      " elements");
+    check_folded_size(s, e, [&](const std::string& w) { node_err(n, w); });
     return e;
   }
   // A constant input that holds one value (Clip's min/max, Pad's value, Range's start/limit/delta).
@@ -501,9 +505,7 @@ class Importer {
     c.shape = out;
     c.integer = a.integer && b.integer;
     const int64_t n = count(out);
-    if (n > kMaxFoldedElements)
-      err("folding would create a constant of shape " + graph::shape_str(out) + " (" + std::to_string(n) +
-          " elements); lpsim folds shape arithmetic of at most " + std::to_string(kMaxFoldedElements) + " elements");
+    check_folded_size(out, n, err);
     c.v.resize(static_cast<size_t>(n));
     std::vector<int64_t> idx(r, 0);
     for (int64_t e = 0; e < n; ++e) {

@@ -64,7 +64,7 @@ inline GemmResult gemm(const PeParams& p, const GemmOrder& o, const std::vector<
 inline GemmResult gemm_prepared(const PeParams& p, const GemmOrder& o, const std::vector<float>& a,
                                 const std::vector<float>& b, int64_t m, int64_t n, int64_t k,
                                 GemmKernel kernel = GemmKernel::kAuto, int threads = 1) {
-  return run_gemm(p, o, a.data(), *prepare_weights(p, b.data(), k, n, threads), m, run_options(kernel, threads));
+  return run_gemm(o, a.data(), *prepare_weights(p, b.data(), k, n, threads), m, run_options(kernel, threads));
 }
 
 // Same bits and the same event counters.

@@ -124,7 +124,7 @@ TEST_CASE("sparse PE: zero skipping is bit-identical to the dense datapath", "[s
               GemmRunOptions po;
               po.threads = 2;
               po.skip_zero_products = true;
-              const GemmResult sp = run_gemm(p, GemmOrder{o.df, o.rows}, a.data(), *prepare_weights(p, b.data(), k, n), m, po);
+              const GemmResult sp = run_gemm(GemmOrder{o.df, o.rows}, a.data(), *prepare_weights(p, b.data(), k, n), m, po);
               CHECK(std::memcmp(sp.c.data(), s.c.data(), s.c.size() * sizeof(float)) == 0);
               CHECK(sp.counters.macs_skipped == s.counters.macs_skipped);
               CHECK(sp.counters.steps_skipped == s.counters.steps_skipped);
