@@ -57,6 +57,7 @@ free_port() {
 CTLD_PORT=$(free_port)
 SLURMD_PORT=$(free_port)
 while [[ $SLURMD_PORT == "$CTLD_PORT" ]]; do SLURMD_PORT=$(free_port); done
+while [[ $SLURMD_PORT == "$CTLD_PORT" ]]; do SLURMD_PORT=$(free_port); done
 
 # 1. munged with a fresh key and its own socket (a system munged, if any, is left alone).
 mkdir -p "$T/munge" "$T/state" "$T/spool"
