@@ -83,7 +83,7 @@ std::string row(const std::string& name, const std::string& a, const std::string
 
 int cmd_gemm(const Args& args) {
   po::options_description opts("options");
-  int64_t m = 0, n = 0, k = 0;
+  int64_t m = 0, n = 0, k = 0, dot_width = 1;
   std::string a_path, b_path, dist_s, outliers_s, format = "mxfp8_e4m3", format_b, acc, out_format = "fp32";
   std::string array_s = "32x32", dataflow_s = "os", out_path, rounding_s = "rne", policy_s = "wrap";
   std::string scale_rule_s = "floor", tensor_scale_s = "pow2";
@@ -110,6 +110,9 @@ int cmd_gemm(const Args& args) {
       ("out-format", po::value<std::string>(&out_format)->default_value("fp32"), "output format: fp32, bf16, fp16, ...")
       ("array", po::value<std::string>(&array_s)->default_value("32x32"), "array ROWSxCOLS (timing; ws/is order)")
       ("dataflow", po::value<std::string>(&dataflow_s)->default_value("os"), "os | ws | is")
+      ("dot-width", po::value<int64_t>(&dot_width)->default_value(1),
+       "elements of K one PE consumes per cycle (accelerator.pe.dot_width): a w-wide dot-product PE streams K in "
+       "ceil(K/w) steps (timing only; values do not depend on it), 1..4096")
       ("rounding", po::value<std::string>(&rounding_s)->default_value("rne"),
        "operand quantization rounding: rne | away | rtz | stochastic")
       ("block", po::value<int>(&block)->default_value(32), "MX block size along K")
@@ -137,7 +140,8 @@ int cmd_gemm(const Args& args) {
       "the dataflow (os: one chain over K per PE; ws/is: folds of R = array rows, summed down a column, folds\n"
       "added in order; see models/pe/README.md). Prints accuracy against an FP64 GEMM of the unquantized inputs\n"
       "and against the ideal quantize-then-GEMM emulation, the saturation/underflow/overflow counters, and the\n"
-      "array's cycles for this GEMM (SCALE-Sim v2 timing engine, default memory).",
+      "array's cycles for this GEMM (SCALE-Sim v2 timing engine; default memory with the bits per element of the\n"
+      "formats, as word_bits: auto; --dot-width for dot-product PEs).",
       "  lpsim gemm --m 256 --n 256 --k 1024 --dist normal --seed 1 --format mxfp8_e4m3\n"
       "  lpsim gemm --m 64 --n 64 --k 4096 --dist laplace --outliers 0.001:50 --format mxfp4_e2m1 --acc bf16\n"
       "  lpsim gemm --a act.npy --b w.npy --format int16 --policy spill --spill-interval 8 --out c.npy\n"
@@ -174,6 +178,7 @@ int cmd_gemm(const Args& args) {
   }
   int64_t rows = 0, cols = 0;
   parse_array(array_s, rows, cols);
+  if (dot_width < 1 || dot_width > 4096) bad_option("--dot-width", "expected 1..4096, got " + std::to_string(dot_width));
   Dataflow dataflow;
   if (dataflow_s == "os") dataflow = Dataflow::kOS;
   else if (dataflow_s == "ws") dataflow = Dataflow::kWS;
@@ -301,6 +306,7 @@ int cmd_gemm(const Args& args) {
   ap.rows = rows;
   ap.cols = cols;
   ap.dataflow = dataflow;
+  ap.dot_width = dot_width;
   LayerShape shape;  // a GEMM in SCALE-Sim's conv form (array/timing.h)
   shape.name = "gemm";
   shape.ifmap_h = m;
@@ -311,7 +317,13 @@ int cmd_gemm(const Args& args) {
   shape.num_filters = n;
   shape.ofmap_h = m;
   shape.ofmap_w = 1;
-  const LayerTiming t = estimate_layer(ap, MemoryParams{}, shape);
+  // The default memory with the bits per element the formats store (word_bits: auto of lpsim run: MX scale bits
+  // included, 32-bit partial sums when ws/is fold K more than once), streamed as w-element vectors of K.
+  MemoryParams mem;
+  const bool psums = dataflow != Dataflow::kOS && dot_shape(shape, dot_width).K() > rows;
+  for (int op = 0; op < 3; ++op) mem.word_bits[op] = operand_bits(rp, op, 0, psums);
+  LayerTiming t = estimate_layer(ap, dot_memory(mem, dot_width), dot_shape(shape, dot_width));
+  dot_result(t, shape, dot_width);
 
   progress.finish();
   if (vm.count("out")) {
@@ -364,7 +376,10 @@ int cmd_gemm(const Args& args) {
      << row("accumulator overflows", std::to_string(c.acc_overflows));
   if (rp.mode == PeMode::kInt && p.int32_policy == Int32Policy::kSpill) os << row("INT32 spills", std::to_string(c.spills));
   os << row("NaN outputs", std::to_string(c.nan_outputs));
-  os << "\ncycles (SCALE-Sim v2 engine, default memory)\n"
+  os << "\ncycles (SCALE-Sim v2 engine, default memory: " << fmt_number(mem.sram_kib[0]) << " KiB SRAM per operand, "
+     << fmt_number(mem.dram_bw_bytes_per_cycle) << " B/cycle DRAM; bits per element A " << to_string(mem.word_bits[0])
+     << ", B " << to_string(mem.word_bits[1]) << ", C " << to_string(mem.word_bits[2])
+     << (dot_width > 1 ? "; " + std::to_string(dot_width) + "-wide dot-product PEs" : std::string()) << ")\n"
      << row("folds", std::to_string(t.folds) + " (" + std::to_string(t.row_folds) + " x " +
                          std::to_string(t.col_folds) + ")")
      << row("compute cycles", std::to_string(t.compute_cycles))

@@ -65,22 +65,47 @@ TEST_CASE("onnx cli: an imported model's conv and gemm layers take the cycles of
   CHECK(std::stoll(t["TOTAL"].at("stall_cycles")) > 0);  // the small SRAMs make the comparison cover stalls
 }
 
-TEST_CASE("onnx cli: a one-GEMM model gives lpsim gemm's bits", "[onnx][cli]") {
+// The figure after `label` on its row of lpsim gemm's report ("  total cycles    6015").
+std::string gemm_figure(const std::string& report, const std::string& label) {
+  const size_t at = report.find("  " + label + " ");
+  if (at == std::string::npos) return "<no " + label + ">";
+  std::istringstream row(report.substr(at + label.size() + 2));
+  std::string v;
+  row >> v;
+  return v;
+}
+
+TEST_CASE("onnx cli: a one-GEMM model gives lpsim gemm's bits and cycles", "[onnx][cli]") {
+  // Three formats and dataflows; bf16 on 4-wide dot-product PEs. The run's memory is lpsim gemm's default
+  // memory (8 MiB per operand, 100 B/cycle), so both time the GEMM with the bits per element of its formats.
   for (const char* fmt : {"mxfp8_e4m3", "bf16", "int16"}) {
     INFO(fmt);
-    const std::string df = std::string(fmt) == "bf16" ? "ws" : "os";
+    const bool bf16 = std::string(fmt) == "bf16";
+    const std::string df = bf16 ? "ws" : "os";
+    const std::string w = bf16 ? "4" : "1";
     const std::string cfg = write_config(std::string("gemm_") + fmt + ".yaml",
                                          "  array: {rows: 16, cols: 16, dataflow: " + df + "}\n  pe: {activations: " +
-                                             fmt + ", weights: " + fmt + "}\n",
+                                             fmt + ", weights: " + fmt + ", dot_width: " + w + "}\n"
+                                             "  memory: {ifmap: {sram_kib: 8192}, filter: {sram_kib: 8192}, ofmap: "
+                                             "{sram_kib: 8192}, dram: {bandwidth_bytes_per_cycle: 100}}\n",
                                          "  model: " + data("onnx/one_gemm.onnx") + "\n  input: " +
                                              data("onnx/one_gemm.input.npy") + "\n");
     const std::string out = std::string("g_") + fmt;
-    REQUIRE(run_lpsim("run " + cfg + " --out " + out + " --format none --dump-outputs", "onnx").code == 0);
+    REQUIRE(run_lpsim("run " + cfg + " --out " + out + " --format csv --dump-outputs", "onnx").code == 0);
     const Result g = run_lpsim("gemm --a " + data("onnx/one_gemm.input.npy") + " --b " +
                                    data("onnx/one_gemm.weight.npy") + " --format " + fmt + " --array 16x16 --dataflow " +
-                                   df + " --out " + out + "/gemm.npy",
+                                   df + " --dot-width " + w + " --out " + out + "/gemm.npy",
                                "onnx");
     REQUIRE(g.code == 0);
+    const auto rows = csv_test::read_csv((scratch("onnx") / out / "layers.csv").string());
+    REQUIRE(rows.size() == 2);  // the GEMM and TOTAL
+    CHECK(gemm_figure(g.out, "folds") == rows[0].at("folds"));
+    CHECK(gemm_figure(g.out, "compute cycles") == rows[0].at("compute_cycles"));
+    CHECK(gemm_figure(g.out, "stall cycles") == rows[0].at("stall_cycles"));
+    CHECK(gemm_figure(g.out, "MACs") == rows[0].at("macs"));
+    CHECK(has(g.out, bf16 ? "bits per element A 16, B 16, C 32; 4-wide dot-product PEs"
+                          : std::string(fmt) == "int16" ? "bits per element A 16, B 16, C 32)"
+                                                        : "bits per element A 8.25, B 8.25, C 32)"));
     const auto a = lpsim::io::read_npy_f32((scratch("onnx") / out / "outputs/output.npy").string());
     const auto b = lpsim::io::read_npy_f32((scratch("onnx") / out / "gemm.npy").string());
     REQUIRE(a.shape == b.shape);
