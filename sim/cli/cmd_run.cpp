@@ -185,6 +185,7 @@ int cmd_run(const Args& args) {
   // report.txt holds what the terminal shows, the task figures of a data set run included.
   if (!r.task_columns.empty())
     table += "\ntask (" + l.config.workload.dataset.images + "):\n" + report::render_task_table(r);
+  for (const auto& w : r.warnings) table += "\nwarning: " + w + "\n";
   files.clear();
   for (const auto& f : l.config.run.formats) {
     if (f == "table") files.add("report.txt", table);
@@ -215,7 +216,10 @@ int cmd_run(const Args& args) {
               << l.config.array.clock_mhz << " MHz\n\n"
               << table;
     if (!files.paths().empty()) std::cout << "\nwrote " << join(files.paths()) << "\n";
-  } else if (format == "json") {
+  } else {
+    for (const auto& w : r.warnings) std::cerr << "warning: " << w << "\n";
+  }
+  if (format == "json") {
     std::cout << json;
   } else if (format == "csv") {
     std::cout << csv;

@@ -409,6 +409,8 @@ RunResult simulate(const cfg::Config& c, const RunPlan& plan, const Progress& pr
   // MAC slots per cycle: a w-wide dot-product PE does w MACs per cycle (utilisation stays <= 100 %)
   const double pes = static_cast<double>(c.array.rows * c.array.cols) * static_cast<double>(c.array.dot_width);
 
+  std::string wrapped;  // layers whose INT32 accumulators wrapped: "conv2 (1234), fc1 (56)" (the first 5 named)
+  uint64_t wraps = 0, wrapped_layers = 0;
   OpCounts run;
   uint64_t sum_folds = 0, sum_instances = 0, sum_sram_bytes[3] = {0, 0, 0};
   double sum_util_w = 0, sum_meff_w = 0, peak = 0;
@@ -422,6 +424,11 @@ RunResult simulate(const cfg::Config& c, const RunPlan& plan, const Progress& pr
       stats += ex[gi]->stats()[i];
     }
     run += o;
+    if (stats.counters.acc_overflows > 0 && (n.pe ? *n.pe : c.pe).int32_policy == model::Int32Policy::kWrap) {
+      if (++wrapped_layers <= 5)
+        wrapped += (wrapped.empty() ? "" : ", ") + n.name + " (" + std::to_string(stats.counters.acc_overflows) + ")";
+      wraps += stats.counters.acc_overflows;
+    }
     std::vector<Value> row(r.columns.size());
     row[k.layer] = n.name;
     row[k.type] = std::string(graph::to_string(n.kind));
@@ -538,6 +545,13 @@ RunResult simulate(const cfg::Config& c, const RunPlan& plan, const Progress& pr
                                   static_cast<double>(run.total)
                             : 0.0;
   tot[k.bw_peak] = peak;
+  // Wrapped INT32 sums are wrong by multiples of 2^32, and the network computes on with them (Das et al. 2018,
+  // arXiv 1802.00930 sec. 3, spill INT32 partial sums to FP32 to avoid exactly this).
+  if (wraps > 0)
+    r.warnings.push_back(std::to_string(wraps) + " INT32 accumulations wrapped around (int32_overflow: wrap) in " +
+                         wrapped + (wrapped_layers > 5 ? " and " + std::to_string(wrapped_layers - 5) + " more layers" : "") +
+                         "; their outputs are wrong by multiples of 2^32. Set accelerator.pe.int32_overflow: "
+                         "spill (INT32 partial sums converted to FP32, as the DFP16 paper does) or saturate");
   res.outputs = ex.back()->outputs();
   return res;
 }

@@ -166,6 +166,11 @@ std::string render_json(const Report& r) {
   }
   os << "\n  ],\n  \"total\": ";
   object(r.total, "  ");
+  if (!r.warnings.empty()) {
+    os << ",\n  \"warnings\": [";
+    for (size_t i = 0; i < r.warnings.size(); ++i) os << (i ? ", " : "") << "\n    " << json_escape(r.warnings[i]);
+    os << "\n  ]";
+  }
   if (!r.task_columns.empty()) {
     os << ",\n  \"task\": {";
     for (size_t i = 0; i < r.task_columns.size(); ++i)

@@ -30,6 +30,9 @@ struct Report {
   // Task accuracy of a run over a labelled data set (one row): report.json "task", task.csv, the terminal.
   std::vector<Column> task_columns;
   std::vector<Value> task;
+  // Conditions that make figures of this run misleading (e.g. INT32 accumulators that wrapped): one sentence
+  // each, shown under the terminal table, in report.json "warnings" (when any) and on stderr otherwise.
+  std::vector<std::string> warnings;
 
   size_t add_column(Column c);
   size_t index(const std::string& key) const;  // throws std::out_of_range for an unknown key

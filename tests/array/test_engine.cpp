@@ -287,7 +287,7 @@ TEST_CASE("array engine: equals the line-level replay on layers with many folds"
 }
 
 // accelerator.pe.dot_width (issue 15 item 3): a w-wide PE streams K in vectors of w.
-TEST_CASE("engine: dot-product PEs stream K in ceil(K/w) vectors; words and counts convert back to elements",
+TEST_CASE("engine: dot-product PEs stream K in ceil(K/w) vectors, words and counts convert back to elements",
           "[array][dot]") {
   using namespace lpsim::model;
   LayerShape g;  // GEMM 64 x 48 x 100 in SCALE-Sim's conv form

@@ -377,7 +377,7 @@ TEST_CASE("cost: placement spreads logic cells, an accumulating ofmap buffer has
   }
 }
 
-TEST_CASE("cost: the array's registers are clocked every compute cycle; stalls and idle ops are not", "[cost][model][implementation]") {
+TEST_CASE("cost: the array's registers are clocked every compute cycle, stalls and idle ops are not", "[cost][model][implementation]") {
   const cost::CostModel m(tech(), design("int8", model::Dataflow::kOS, true));
   const double per_cycle = 1024 * 48 * clk_pj() + m.skew_register_bits() * clk_pj();
   cost::Activity a;

@@ -163,3 +163,28 @@ TEST_CASE("dataset: bad data files exit 2 naming the file, and write nothing", "
     CHECK(!fs::exists(d / out));
   }
 }
+
+TEST_CASE("dataset: INT32 accumulators that wrap are named in a warning, spill and saturate give none", "[dataset][cli]") {
+  // configs/fashion_cnn.yaml in INT16: on the first 64 test images the conv2 and fc1 sums leave int32 (README,
+  // "Task accuracy"). The warning goes under the table, into report.json, and to stderr when no table is shown.
+  const std::string cfg = std::string(LPSIM_SOURCE_DIR) + "/configs/fashion_cnn.yaml --set accelerator.pe.format=int16 "
+                          "--set workload.dataset.count=64";
+  const Result wrap = run_lpsim("run " + cfg + " --out wrap", "dataset");
+  REQUIRE(wrap.code == 0);
+  CHECK(has(wrap.out, "warning: "));
+  CHECK(has(wrap.out, "INT32 accumulations wrapped around (int32_overflow: wrap) in /conv2/Conv ("));
+  CHECK(has(slurp(scratch("dataset") / "wrap/report.txt"), "accelerator.pe.int32_overflow: spill"));
+  CHECK(has(slurp(scratch("dataset") / "wrap/report.json"), "\"warnings\": [\n    \""));
+  const Result quiet = run_lpsim("run " + cfg + " --out wrap_json --format json", "dataset");
+  REQUIRE(quiet.code == 0);
+  CHECK(has(quiet.err, "warning: "));
+  CHECK(has(quiet.out, "\"warnings\""));
+  for (const char* policy : {"spill", "saturate"}) {
+    INFO(policy);
+    const Result r = run_lpsim("run " + cfg + " --set accelerator.pe.int32_overflow=" + policy + " --out " + policy, "dataset");
+    REQUIRE(r.code == 0);
+    CHECK(!has(r.out, "warning"));
+    CHECK(!has(r.err, "warning"));
+    CHECK(!has(slurp(scratch("dataset") / policy / "report.json"), "\"warnings\""));
+  }
+}

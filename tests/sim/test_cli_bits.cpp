@@ -111,7 +111,7 @@ TEST_CASE("run bits: an explicit word_bits overrides the formats' bits", "[sim][
   CHECK(num(bf16, "dram_filter_reads_bytes") == 1024.0 * 256);
 }
 
-TEST_CASE("run dot_width: width 1 is the default timing; width w streams ceil(K/w) steps per PE", "[sim][dot]") {
+TEST_CASE("run dot_width: width 1 is the default timing, width w streams ceil(K/w) steps per PE", "[sim][dot]") {
   const auto base = run_row("w1", "");
   const auto w1 = run_row("w1x", "--set accelerator.pe.dot_width=1");
   for (const char* col : {"total_cycles", "compute_cycles", "dram_read_bytes", "macs"}) CHECK(num(base, col) == num(w1, col));

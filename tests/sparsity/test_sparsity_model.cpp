@@ -176,7 +176,7 @@ TEST_CASE("sparsity: skip ws compacts weight columns into fewer row folds", "[sp
   CHECK(s2.macs_gated == 140 - 4 * 28);
 }
 
-TEST_CASE("sparsity: skip is compacts activation rows; an empty column fold keeps one row fold",
+TEST_CASE("sparsity: skip is compacts activation rows, an empty column fold keeps one row fold",
           "[sparsity][skip][is]") {
   // 4x2 array, M = 4, K = 16, N = 3: row 0 dense (16), row 1 at k < 4 (4), rows 2, 3 zero.
   // Column folds over M: {0,1} -> 4 row folds, {2,3} -> max(1, 0) = 1. L = 2R + C + N - 2 = 11.
