@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Fuzzes every input reader of lpsim with libFuzzer under AddressSanitizer + UndefinedBehaviorSanitizer.
 #
-#   scripts/fuzz.sh [SECONDS_PER_TARGET]      (default 30; CI runs the 30-second smoke)
+#   scripts/fuzz.sh [SECONDS_PER_TARGET]      (default 30)
+#   LPSIM_FUZZ_SEED=N scripts/fuzz.sh ...     libFuzzer's -seed=N: every target walks the same sequence of inputs
+#                                              from the same seeds (CI's smoke, scripts/sanitize.sh, uses 1, so a
+#                                              clean-clone CI run repeats what was checked before submitting);
+#                                              unset: a new random walk each run (campaigns)
 #
 # Builds the targets of tests/fuzz in build-fuzz (clang++, -fsanitize=fuzzer,address,undefined; override the
 # folder with LPSIM_FUZZ_BUILD), seeds each target's corpus from tests/data, configs/ and traces/, runs the
@@ -17,6 +21,11 @@ secs=${1:-30}
 [[ "$secs" =~ ^[0-9]+$ && "$secs" -gt 0 ]] || { echo "usage: scripts/fuzz.sh [SECONDS_PER_TARGET]" >&2; exit 2; }
 build=${LPSIM_FUZZ_BUILD:-build-fuzz}
 jobs=${LPSIM_FUZZ_JOBS:-1}
+seed=()
+if [[ -n "${LPSIM_FUZZ_SEED:-}" ]]; then
+  [[ "$LPSIM_FUZZ_SEED" =~ ^[1-9][0-9]*$ ]] || { echo "fuzz.sh: LPSIM_FUZZ_SEED must be a positive integer" >&2; exit 2; }
+  seed=(-seed="$LPSIM_FUZZ_SEED")
+fi
 command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ not found (bash scripts/install-deps.sh)" >&2; exit 2; }
 
 cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -DNDEBUG" \
@@ -37,7 +46,7 @@ run_one() {
   local rc=0
   ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
     "$build/tests/fuzz/fuzz_$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 \
-    -print_final_stats=1 -artifact_prefix="$build/fuzz-artifacts/$t-" "${dict[@]}" "$corpus" >"$log" 2>&1 || rc=$?
+    -print_final_stats=1 -artifact_prefix="$build/fuzz-artifacts/$t-" "${seed[@]}" "${dict[@]}" "$corpus" >"$log" 2>&1 || rc=$?
   echo "$rc" > "$log.rc"
 }
 
