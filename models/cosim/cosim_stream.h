@@ -11,19 +11,12 @@
 #include <vector>
 
 #include "cosim/cosim.h"
+#include "numerics/convert.h"
 
 namespace lpsim::model::cosim_detail {
 
-inline uint32_t f32_bits(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, 4);
-  return u;
-}
-inline float bits_f32(uint32_t u) {
-  float f;
-  std::memcpy(&f, &u, 4);
-  return f;
-}
+inline uint32_t f32_bits(float f) { return num::detail::bit_cast<uint32_t>(f); }
+inline float bits_f32(uint32_t u) { return num::detail::bit_cast<float>(u); }
 // A result as the RTL gives it: NaN is the canonical quiet NaN.
 inline uint32_t canonical_f32(float f) { return std::isnan(f) ? 0x7fc00000u : f32_bits(f); }
 

@@ -24,6 +24,7 @@ const std::vector<std::string> kTaskColumns = {"images",         "top1_pct",    
                                                "correct_top1",   "correct_top5", "agree_top1",   "logits_signal",
                                                "logits_noise"};
 const char* const kShardAxis = "workload.dataset.shard";
+const char* const kWarningsColumn = "warnings";
 
 namespace {
 
@@ -46,7 +47,7 @@ bool is_cost(const std::string& key) { return contains(kCostColumns, key) || is_
 
 bool is_reserved_column(const std::string& name) {
   return contains(kLeading, name) || contains(kTrailing, name) || contains(kCoreColumns, name) || is_cost(name) ||
-         contains(kTaskColumns, name);
+         contains(kTaskColumns, name) || name == kWarningsColumn;
 }
 
 Row metrics_from_report_json(const std::string& json_text, std::vector<std::string>* order) {
@@ -74,6 +75,14 @@ Row metrics_from_report_json(const std::string& json_text, std::vector<std::stri
   };
   take_costs(root["total"]);
   take_costs(root);
+  // The run's warnings (report.json "warnings", e.g. wrapped INT32 accumulators), joined: results.csv then shows
+  // which points' figures are misleading. The column exists only when some point has one.
+  if (root["warnings"] && root["warnings"].IsSequence() && root["warnings"].size() > 0) {
+    std::string w;
+    for (const auto& x : root["warnings"])
+      if (x.IsScalar()) w += (w.empty() ? "" : " | ") + x.Scalar();
+    row[kWarningsColumn] = w;
+  }
   if (root["task"] && root["task"].IsMap())
     for (const auto& key : kTaskColumns) {
       YAML::Node v = root["task"][key];
@@ -106,7 +115,7 @@ std::vector<std::string> result_columns(const std::vector<std::string>& axis_col
       if (!contains(keys, kv.first)) rest.insert(kv.first);
   keys.insert(keys.end(), rest.begin(), rest.end());
   for (const auto& k : keys) {
-    if (!present(k) || contains(cols, k) || contains(kTrailing, k)) continue;
+    if (!present(k) || contains(cols, k) || contains(kTrailing, k) || k == kWarningsColumn) continue;
     if (is_breakdown(k)) {
       if (!contains(breakdown, k)) breakdown.push_back(k);
     } else if (!contains(other, k)) {
@@ -115,6 +124,7 @@ std::vector<std::string> result_columns(const std::vector<std::string>& axis_col
   }
   cols.insert(cols.end(), breakdown.begin(), breakdown.end());
   cols.insert(cols.end(), other.begin(), other.end());
+  if (present(kWarningsColumn)) cols.push_back(kWarningsColumn);
   cols.insert(cols.end(), kTrailing.begin(), kTrailing.end());
   return cols;
 }

@@ -6,6 +6,7 @@
 //   area_mm2 ... energy_per_mac_pj cost figures (kCostColumns), when at least one report has them
 //   energy_* area_* power_*        component breakdowns, when present, in first-seen order
 //   <other>                        any other column found in merged inputs, in first-seen order
+//   warnings                       the run's warnings (report.json "warnings", joined by " | "), when a point has one
 //   wall_s, status, error          seconds the point took, ok | failed, and the failure message
 // The axis columns of an existing file are the ones between `id` and the first core column.
 #pragma once

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "numerics/convert.h"
+
 #ifndef LPSIM_NUMERICS_DATA
 #error "LPSIM_NUMERICS_DATA must point at tests/data/numerics"
 #endif
@@ -56,16 +58,8 @@ inline Table read(const std::string& name) {
 
 inline uint32_t hex(const std::string& s) { return static_cast<uint32_t>(std::stoul(s, nullptr, 16)); }
 
-inline float f32(uint32_t bits) {
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-inline uint32_t bits(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, 4);
-  return u;
-}
+inline float f32(uint32_t bits) { return lpsim::num::detail::bit_cast<float>(bits); }
+inline uint32_t bits(float f) { return lpsim::num::detail::bit_cast<uint32_t>(f); }
 inline bool is_nan_bits(uint32_t b) { return (b & 0x7fffffffu) > 0x7f800000u; }
 
 inline std::string hexstr(uint32_t v) {

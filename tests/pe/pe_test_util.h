@@ -7,22 +7,14 @@
 #include <vector>
 
 #include "pe/pe.h"
+#include "numerics/convert.h"
 
 namespace pe_test {
 
 using namespace lpsim::model;
 
-inline uint32_t bits(float x) {
-  uint32_t u;
-  std::memcpy(&u, &x, 4);
-  return u;
-}
-
-inline float from_bits(uint32_t u) {
-  float x;
-  std::memcpy(&x, &u, 4);
-  return x;
-}
+inline uint32_t bits(float x) { return lpsim::num::detail::bit_cast<uint32_t>(x); }
+inline float from_bits(uint32_t u) { return lpsim::num::detail::bit_cast<float>(u); }
 
 inline PeParams params(const std::string& fa, const std::string& fb, const std::string& acc = "") {
   PeParams p;

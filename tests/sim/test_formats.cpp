@@ -67,18 +67,10 @@ std::vector<float> load_npy(const std::string& name) { return io::read_npy_f32((
 
 // quantize's codes.csv: (signed code, scale) of each element.
 std::vector<std::pair<int, double>> codes(const std::string& name) {
-  std::ifstream is(dir() / name);
-  std::string line;
-  std::getline(is, line);
   std::vector<std::pair<int, double>> v;
-  while (std::getline(is, line)) {
-    std::stringstream ss(line);
-    std::string idx, code, scale;
-    std::getline(ss, idx, ',');
-    std::getline(ss, code, ',');
-    std::getline(ss, scale, ',');
-    int c = static_cast<int>(std::stoul(code, nullptr, 16));
-    v.push_back({c > 127 ? c - 256 : c, std::stod(scale)});
+  for (const csv_test::Row& r : csv_test::read_csv((dir() / name).string())) {
+    const int c = static_cast<int>(std::stoul(r.at("code"), nullptr, 16));
+    v.push_back({c > 127 ? c - 256 : c, std::stod(r.at("scale"))});
   }
   return v;
 }

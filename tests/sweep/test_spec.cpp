@@ -271,6 +271,15 @@ TEST_CASE("sweep results: CSV round trip, report.json totals, column order", "[s
   CHECK(order == std::vector<std::string>{"area_mm2", "energy_uj", "energy_pe_uj", "energy_dram_uj", "area_sram_mm2",
                                           "tops_per_w", "power_mw"});
   CHECK_THROWS(sweep::metrics_from_report_json("{\"layers\": []}"));
+  // A run's warnings become one cell, placed just before wall_s, and only where some point has one.
+  sweep::Row w = sweep::metrics_from_report_json(R"({"total": {"total_cycles": 5}, "warnings": ["a, b", "c"]})");
+  CHECK(w.at("warnings") == "a, b | c");
+  CHECK(m.count("warnings") == 0);
+  w["point"] = "0", w["id"] = "w", w["status"] = "ok";
+  const std::vector<std::string> wcols = sweep::result_columns({}, {w, m});
+  REQUIRE(wcols.size() >= 4);
+  CHECK(wcols[wcols.size() - 4] == "warnings");
+  CHECK(sweep::is_reserved_column("warnings"));
 
   sweep::Row r1 = m, r2 = c;
   r1["point"] = "1", r1["id"] = "b", r1["rows"] = "16", r1["status"] = "ok";
