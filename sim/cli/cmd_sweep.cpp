@@ -94,6 +94,7 @@ std::string summary_table(const sweep::Spec& s, const std::map<std::string, Row>
     }
     std::string st = cell(it->second, "status");
     if (st != "ok") st += ": " + cell(it->second, "error");
+    else if (!cell(it->second, "warnings").empty()) st += " (warning)";
     l.push_back(st);
     lines.push_back(l);
   }
@@ -432,6 +433,11 @@ int cmd_sweep(const Args& args) {
             << std::setprecision(1) << wall << " s with " << jobs << " jobs\n"
             << "wrote " << results_path << "\n" << task_note;
   if (failed) std::cout << "failed points keep their message in the error column and in points/<id>/stderr.txt\n";
+  size_t warned = 0;
+  for (const auto& kv : rows) warned += cell(kv.second, "warnings").empty() ? 0 : 1;
+  if (warned)
+    std::cout << warned << " point" << (warned == 1 ? "" : "s") << " ran with a warning (e.g. wrapped INT32 "
+              << "accumulators): see the warnings column of results.csv\n";
   return failed ? kExitFailure : kExitOk;
 }
 

@@ -187,4 +187,16 @@ TEST_CASE("dataset: INT32 accumulators that wrap are named in a warning, spill a
     CHECK(!has(r.err, "warning"));
     CHECK(!has(slurp(scratch("dataset") / policy / "report.json"), "\"warnings\""));
   }
+  // A sweep over the policy: the warning reaches results.csv (a column of its own) and the summary.
+  std::ofstream(scratch("dataset") / "wrap_sweep.yaml")
+      << "base: " << LPSIM_SOURCE_DIR << "/configs/fashion_cnn.yaml\nset:\n  workload.dataset.count: 64\n"
+      << "  accelerator.pe.format: int16\naxes:\n  accelerator.pe.int32_overflow: [wrap, spill]\n";
+  const Result sw = run_lpsim("sweep wrap_sweep.yaml --out wrap_sweep --quiet", "dataset");
+  REQUIRE(sw.code == 0);
+  CHECK(has(sw.out, "ok (warning)"));
+  CHECK(has(sw.out, "1 point ran with a warning"));
+  const auto rows = csv_test::read_csv((scratch("dataset") / "wrap_sweep/results.csv").string());
+  REQUIRE(rows.size() == 2);
+  CHECK(has(rows[0].at("warnings"), "INT32 accumulations wrapped around"));
+  CHECK(rows[1].at("warnings").empty());
 }
