@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <future>
+#include <mutex>
 #include <random>
 #include <set>
 
@@ -362,8 +363,10 @@ struct Executor::Impl {
   std::map<std::string, std::vector<float>> pruned;  // constant weights after pruning (by tensor name)
   std::map<std::string, TensorD> const_d;            // constants as double (reference run), cached
   // Scratch reused across ops and batches (tensors of tens of MB: allocating them afresh costs page faults).
-  std::vector<float> a_buf, b_buf;
+  // a_buf/b_buf: the simulated run's; la_buf/lb_buf: the local run's, which runs next to it (run()).
+  std::vector<float> a_buf, b_buf, la_buf, lb_buf;
   std::vector<double> a_dbuf, b_dbuf;
+  std::mutex pack_mu;  // the simulated and local runs of an op may both be first to pack an instance's weights
 
   // An array op's constant weight: B (K x N) of every instance as float32 (the (pruned) constant, gathered) and,
   // made on first use by the simulated run, quantized and packed for the PE. Built once per op and batch and
@@ -410,6 +413,7 @@ struct Executor::Impl {
   }
   const model::PreparedWeights& packed_weight(size_t idx, const GemmGeometry& G, int64_t i, int threads) {
     OpWeights& w = weights_of(idx);
+    std::lock_guard<std::mutex> lock(pack_mu);
     auto& p = w.packed[static_cast<size_t>(i)];
     if (!p) p = model::prepare_weights(pe_of(g.ops[idx]), weight_b(idx, G, i), G.K, G.N, threads);
     return *p;
@@ -493,13 +497,14 @@ struct Executor::Impl {
     NodeStats& st = stats[idx];
     TensorF y{g.tensors.at(n.outputs[0]).shape, {}};
     y.v.assign(static_cast<size_t>(numel(y.shape)), 0.0f);
-    std::vector<float>& A = a_buf;
+    std::vector<float>& A = simulated ? a_buf : la_buf;
+    std::vector<float>& Bbuf = simulated ? b_buf : lb_buf;
     const bool cw = constant_weight(n);
     for (int64_t i = 0; i < G.instances; ++i) {
       gemm_a(G, i, in[0].p, A);
       const float* B = nullptr;
       if (cw) B = weight_b(idx, G, i);
-      else gemm_b(G, i, in[1].p, b_buf), B = b_buf.data();
+      else gemm_b(G, i, in[1].p, Bbuf), B = Bbuf.data();
       const int th = gemm_threads(G.M, G.N, G.K, false);
       model::GemmRunOptions opts;
       opts.threads = th;
@@ -726,9 +731,10 @@ void Executor::run(const std::map<std::string, TensorF>& inputs) {
     std::vector<TensorD> r;
     std::vector<TensorF> s, l;
     if (n.on_array() && im.threads_total > 1) {
-      // The reference run on a second thread next to the simulated run, each with half the threads (the weights
-      // are prepared before both read them); then the local run with all of them. Three concurrent runs would
-      // balance better but touch more fresh memory, which costs more on a VM. Bits do not depend on threads.
+      // The reference and local runs on threads of their own next to the simulated run, each GEMM with half the
+      // threads (the weights are gathered before they read them; the first to need an instance's packed weights
+      // packs them). Three runs on two cores balance better than the local run after the other two: it costs
+      // as much as the simulated one, the reference much less. Bits do not depend on threads.
       im.prepare_weight(i);
       {
         im.split = true;
@@ -737,10 +743,12 @@ void Executor::run(const std::map<std::string, TensorF>& inputs) {
           ~Unsplit() { im.split = false; }
         } unsplit{im};
         auto ref_task = std::async(std::launch::async, [&] { return im.op_ref(i, in_d); });
-        s = im.op_sim(i, in_f, true);  // on a throw the future's destructor waits for its thread
+        std::future<std::vector<TensorF>> local_task;
+        if (local) local_task = std::async(std::launch::async, local_run);
+        s = im.op_sim(i, in_f, true);  // on a throw the futures' destructors wait for their threads
         r = ref_task.get();
+        if (local) l = local_task.get();
       }
-      if (local) l = local_run();
     } else {
       r = im.op_ref(i, in_d);
       s = im.op_sim(i, in_f, true);
