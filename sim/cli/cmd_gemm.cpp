@@ -223,15 +223,33 @@ int cmd_gemm(const Args& args) {
   }
 
   if (!(max_gib >= 0) || max_gib > (1 << 20)) bad_option("--max-memory-gib", "expected 0..1048576, got " + fmt_number(max_gib));
+  // The array's view of an mm x nn x kk GEMM, for the memory estimate and the timing alike: SCALE-Sim's conv
+  // form (array/timing.h), the default memory with the bits per element the formats store (word_bits: auto of
+  // lpsim run: MX scale bits included, 32-bit partial sums when ws/is fold K more than once), and the same
+  // streamed as w-element vectors of K (dot_shape / dot_memory).
+  struct GemmTiming {
+    ArrayParams ap;
+    LayerShape shape;  // in elements
+    MemoryParams mem;  // bits per element
+    LayerShape dshape() const { return dot_shape(shape, ap.dot_width); }
+    MemoryParams dmem() const { return dot_memory(mem, ap.dot_width); }
+  };
+  auto gemm_timing = [&](int64_t mm, int64_t nn, int64_t kk) {
+    GemmTiming t;
+    t.ap.rows = rows, t.ap.cols = cols, t.ap.dataflow = dataflow, t.ap.dot_width = dot_width;
+    t.shape.name = "gemm";
+    t.shape.ifmap_h = mm, t.shape.ifmap_w = kk, t.shape.filter_h = 1, t.shape.filter_w = kk, t.shape.channels = 1;
+    t.shape.num_filters = nn, t.shape.ofmap_h = mm, t.shape.ofmap_w = 1;
+    const bool psums = dataflow != Dataflow::kOS && t.dshape().K() > rows;
+    for (int op = 0; op < 3; ++op) t.mem.word_bits[op] = operand_bits(rp, op, 0, psums);
+    return t;
+  };
   // Memory is estimated before anything is allocated: operands, quantized and packed copies, output, FP64
   // reference and the timing engine (files: their headers give the shape).
   auto check_memory = [&](int64_t mm, int64_t nn, int64_t kk) {
-    ArrayParams ap0;
-    ap0.rows = rows, ap0.cols = cols, ap0.dataflow = dataflow;
-    LayerShape s0;
-    s0.ifmap_h = mm, s0.ifmap_w = kk, s0.filter_w = kk, s0.num_filters = nn, s0.ofmap_h = mm;
+    const GemmTiming t0 = gemm_timing(mm, nn, kk);
     const double need = 4.0 * (static_cast<double>(mm) * kk + static_cast<double>(kk) * nn) +
-                        gemm_memory_bytes(p, mm, nn, kk) + timing_memory_bytes(ap0, MemoryParams{}, s0);
+                        gemm_memory_bytes(p, mm, nn, kk) + timing_memory_bytes(t0.ap, t0.dmem(), t0.dshape());
     const uint64_t budget = cfg::memory_budget_bytes(max_gib);
     if (need > static_cast<double>(budget))
       bad_option(max_gib > 0 ? "--max-memory-gib" : "--m/--n/--k",
@@ -302,28 +320,10 @@ int cmd_gemm(const Args& args) {
       gemm_accuracy(p, a.data(), b.data(), m, n, k, r, threads, [&](double f) { progress.within(f); });
   progress.start(3);
 
-  ArrayParams ap;
-  ap.rows = rows;
-  ap.cols = cols;
-  ap.dataflow = dataflow;
-  ap.dot_width = dot_width;
-  LayerShape shape;  // a GEMM in SCALE-Sim's conv form (array/timing.h)
-  shape.name = "gemm";
-  shape.ifmap_h = m;
-  shape.ifmap_w = k;
-  shape.filter_h = 1;
-  shape.filter_w = k;
-  shape.channels = 1;
-  shape.num_filters = n;
-  shape.ofmap_h = m;
-  shape.ofmap_w = 1;
-  // The default memory with the bits per element the formats store (word_bits: auto of lpsim run: MX scale bits
-  // included, 32-bit partial sums when ws/is fold K more than once), streamed as w-element vectors of K.
-  MemoryParams mem;
-  const bool psums = dataflow != Dataflow::kOS && dot_shape(shape, dot_width).K() > rows;
-  for (int op = 0; op < 3; ++op) mem.word_bits[op] = operand_bits(rp, op, 0, psums);
-  LayerTiming t = estimate_layer(ap, dot_memory(mem, dot_width), dot_shape(shape, dot_width));
-  dot_result(t, shape, dot_width);
+  const GemmTiming gt = gemm_timing(m, n, k);
+  const MemoryParams& mem = gt.mem;
+  LayerTiming t = estimate_layer(gt.ap, gt.dmem(), gt.dshape());
+  dot_result(t, gt.shape, dot_width);
 
   progress.finish();
   if (vm.count("out")) {
