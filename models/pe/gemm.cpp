@@ -231,6 +231,9 @@ u128 element_max_units(const num::NumberFormat& e) {
   return static_cast<u128>(std::ldexp(e.max_value(), -element_lsb(e)));
 }
 
+// An E8M0 scale code as the kernels' exponent X (2^X), or kNanScale.
+int16_t mx_scale_exponent(uint8_t c) { return c == num::kE8M0Nan ? kNanScale : static_cast<int16_t>(int(c) - 127); }
+
 // Packing writes every element of the packed buffers, padding included (they are not zero-initialised), and
 // runs over row / column panels in parallel. B's half goes into PreparedWeights (packed once for a weight that
 // several GEMMs reuse), A's into the Packed struct of the GEMM at hand, which points at B's.
@@ -245,7 +248,6 @@ void pack_mx_b(const QuantOperand& qb, int bs, int threads, PreparedWeights& w) 
   w.mx_b = ScratchBuf<double>(static_cast<size_t>(w.np * nb * bs));
   w.mx_sb = ScratchBuf<double>(static_cast<size_t>(w.np * nb));
   w.mx_xb = ScratchBuf<int16_t>(static_cast<size_t>(w.np * nb));
-  auto scale_x = [](uint8_t c) { return c == num::kE8M0Nan ? kNanScale : static_cast<int16_t>(int(c) - 127); };
   num::parallel_for(static_cast<size_t>(w.np / NR), threads, [&](size_t jp0, size_t jp1) {
     for (int64_t jp = static_cast<int64_t>(jp0); jp < static_cast<int64_t>(jp1); ++jp) {
       const int64_t j0 = jp * NR, nreal = std::min<int64_t>(NR, n - j0);
@@ -255,7 +257,7 @@ void pack_mx_b(const QuantOperand& qb, int bs, int threads, PreparedWeights& w) 
         for (int q = 0; q < NR; ++q) {
           const uint8_t sc = q < nreal ? qb.scales[static_cast<size_t>(b * n + j0 + q)] : uint8_t{127};
           sb[q] = mx_scale_value(sc);
-          xb[q] = scale_x(sc);
+          xb[q] = mx_scale_exponent(sc);
         }
         double* dst = w.mx_b.data() + (jp * nb + b) * bs * NR;
         for (int64_t kk = 0; kk < bs; ++kk) {
@@ -293,7 +295,6 @@ void pack_mx(const QuantOperand& qa, const PreparedWeights& w, int bs, int threa
   p.b = w.mx_b.data();
   p.sb = w.mx_sb.data();
   p.xb = w.mx_xb.data();
-  auto scale_x = [](uint8_t c) { return c == num::kE8M0Nan ? kNanScale : static_cast<int16_t>(int(c) - 127); };
   num::parallel_for(static_cast<size_t>(p.mp / MR), threads, [&](size_t ip0, size_t ip1) {
     for (int64_t ip = static_cast<int64_t>(ip0); ip < static_cast<int64_t>(ip1); ++ip) {
       for (int64_t b = 0; b < p.nb; ++b) {
@@ -306,7 +307,7 @@ void pack_mx(const QuantOperand& qa, const PreparedWeights& w, int bs, int threa
           const bool real = i < p.m;
           const uint8_t sc = real ? qa.scales[static_cast<size_t>(i * p.nb + b)] : uint8_t{127};
           sa[r] = mx_scale_value(sc);
-          xa[r] = scale_x(sc);
+          xa[r] = mx_scale_exponent(sc);
           const uint8_t* codes = real ? qa.codes.data() + i * p.k : nullptr;
           for (int64_t kk = 0; kk < bs; ++kk) {
             const int64_t k = k0 + kk;
@@ -457,8 +458,11 @@ void prepare_into(const ResolvedPe& r, const float* b, int64_t k, int64_t n, int
   else pack_int_b(w.qb, threads, w);
 }
 
-GemmResult run_prepared(const ResolvedPe& r, const GemmOrder& order, const float* a, const PreparedWeights& w,
-                        int64_t m, const GemmRunOptions& run) {
+}  // namespace
+
+GemmResult run_gemm(const GemmOrder& order, const float* a, const PreparedWeights& w, int64_t m,
+                    const GemmRunOptions& run) {
+  const ResolvedPe& r = w.r;
   const int64_t n = w.n, k = w.k;
   if (m < 0) throw std::invalid_argument("run_gemm: negative GEMM size");
   const bool stationary = order.dataflow != Dataflow::kOS;
@@ -539,19 +543,12 @@ GemmResult run_prepared(const ResolvedPe& r, const GemmOrder& order, const float
   return res;
 }
 
-}  // namespace
-
 std::shared_ptr<const PreparedWeights> prepare_weights(const PeParams& p, const float* b, int64_t k, int64_t n,
                                                        int threads) {
   if (k < 0 || n < 0) throw std::invalid_argument("prepare_weights: negative GEMM size");
   auto w = std::make_shared<PreparedWeights>();
   prepare_into(resolve(p), b, k, n, thread_count(threads), *w);
   return w;
-}
-
-GemmResult run_gemm(const GemmOrder& order, const float* a, const PreparedWeights& w, int64_t m,
-                    const GemmRunOptions& run) {
-  return run_prepared(w.r, order, a, w, m, run);
 }
 
 GemmResult run_gemm(const PeParams& params, const GemmOrder& order, const float* a, const float* b, int64_t m,
@@ -566,7 +563,7 @@ GemmResult run_gemm(const PeParams& params, const GemmOrder& order, const float*
   } else {
     prepare_into(r, b, k, n, thread_count(run.threads), w);
   }
-  return run_prepared(r, order, a, w, m, run);
+  return run_gemm(order, a, w, m, run);
 }
 
 double prepared_weights_bytes(const PeParams& p, int64_t k, int64_t n) {

@@ -94,7 +94,7 @@ std::string summary_table(const sweep::Spec& s, const std::map<std::string, Row>
     }
     std::string st = cell(it->second, "status");
     if (st != "ok") st += ": " + cell(it->second, "error");
-    else if (!cell(it->second, "warnings").empty()) st += " (warning)";
+    else if (!cell(it->second, sweep::kWarningsColumn).empty()) st += " (warning)";
     l.push_back(st);
     lines.push_back(l);
   }
@@ -434,7 +434,7 @@ int cmd_sweep(const Args& args) {
             << "wrote " << results_path << "\n" << task_note;
   if (failed) std::cout << "failed points keep their message in the error column and in points/<id>/stderr.txt\n";
   size_t warned = 0;
-  for (const auto& kv : rows) warned += cell(kv.second, "warnings").empty() ? 0 : 1;
+  for (const auto& kv : rows) warned += cell(kv.second, sweep::kWarningsColumn).empty() ? 0 : 1;
   if (warned)
     std::cout << warned << " point" << (warned == 1 ? "" : "s") << " ran with a warning (e.g. wrapped INT32 "
               << "accumulators): see the warnings column of results.csv\n";

@@ -403,8 +403,8 @@ struct Executor::Impl {
     else scratch_op = idx;
     return w;
   }
-  // Before the reference and simulated runs of an op read them concurrently: its weight matrices gathered (the
-  // simulated run quantizes and packs them meanwhile; the reference run reads only the float32 values).
+  // Before the simulated, reference and local runs of an op read them concurrently: its weight matrices gathered
+  // (the simulated or local run packs them meanwhile; the reference run reads only the float32 values).
   void prepare_weight(size_t idx) {
     if (constant_weight(g.ops[idx])) weights_of(idx);
   }
@@ -456,9 +456,9 @@ struct Executor::Impl {
 
   const model::PeParams& pe_of(const Node& n) const { return n.pe ? *n.pe : m.pe; }
 
-  // Threads of one GEMM. With two or more threads an array op runs its reference and simulated GEMMs as two
-  // concurrent tasks, each with half the threads: a batch-1 network's GEMMs are too small to split well by
-  // rows, and the gathers, quantization and packing around them are serial.
+  // Threads of one GEMM. With two or more threads an array op runs its simulated, reference and local GEMMs as
+  // concurrent tasks (run()), each with half the threads: a batch-1 network's GEMMs are too small to split well
+  // by rows, and the gathers, quantization and packing around them are serial.
   int threads_total = 1;
   bool split = false;
   int gemm_threads(int64_t M, int64_t N, int64_t K, bool ref) const {

@@ -24,7 +24,7 @@ const std::vector<std::string> kTaskColumns = {"images",         "top1_pct",    
                                                "correct_top1",   "correct_top5", "agree_top1",   "logits_signal",
                                                "logits_noise"};
 const char* const kShardAxis = "workload.dataset.shard";
-const char* const kWarningsColumn = "warnings";
+extern const char* const kWarningsColumn = "warnings";
 
 namespace {
 

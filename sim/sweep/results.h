@@ -21,6 +21,7 @@ extern const std::vector<std::string> kCoreColumns;  // sqnr_db, ..., total_cycl
 extern const std::vector<std::string> kCostColumns;  // area_mm2, energy_uj, power_mw, tops_per_w, ...
 extern const std::vector<std::string> kBreakdownPrefixes;  // energy_, area_, power_
 extern const std::vector<std::string> kTaskColumns;  // images, top1_pct, ..., raw counts (data-set runs)
+extern const char* const kWarningsColumn;            // "warnings": a run's report.json warnings, joined
 
 // point, id, wall_s, status, error and every core/cost column: names an axis label column may not take.
 bool is_reserved_column(const std::string& name);
