@@ -4,6 +4,7 @@
 Usage: /usr/bin/python3 scripts/gen-onnx-models.py [OUT_DIR]      (default: tests/data/onnx; broken models for the
        bad-input tests go to OUT_DIR/../bad_inputs/onnx)
        /usr/bin/python3 scripts/gen-onnx-models.py --resnet18 OUT.onnx [--batch N]   (benchmark model, not committed)
+       /usr/bin/python3 scripts/gen-onnx-models.py --mnasnet0_5 OUT.onnx   (README "Memory models", not committed)
 
 Every model has random weights from a fixed seed (no pretrained weights exist on this machine); BatchNorm running
 statistics are randomised too, so BatchNormalization is not an identity. Outputs are computed by torch with one
@@ -187,6 +188,15 @@ def main(argv):
         torch.manual_seed(0)
         m = torchvision.models.resnet18(weights=None).eval()
         export(m, torch.randn(batch, 3, 224, 224), argv[1], 13, dynamic_batch=True)
+        return 0
+    if argv and argv[0] == "--mnasnet0_5":
+        # README "Memory models": torchvision's mnasnet0_5 exported as it is (random weights; timing and traffic
+        # do not depend on them). Its classifier is a 1280 -> 1000 GEMV whose weights decide the format ranking
+        # under SCALE-Sim's memory model.
+        import torchvision
+        torch.manual_seed(0)
+        m = torchvision.models.mnasnet0_5(weights=None).eval()
+        export(m, torch.randn(1, 3, 224, 224), argv[1], 13)
         return 0
     out_dir = argv[0] if argv else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data", "onnx")
     os.makedirs(out_dir, exist_ok=True)

@@ -210,10 +210,13 @@ int cmd_run(const Args& args) {
       files.add(l.config.run.name + "/" + name, text);
   }
   files.commit();
+  std::string memory_line;
+  for (const auto& [key, value] : r.meta)
+    if (key == "memory_model") memory_line = value;
   if (format == "table") {
     std::cout << "lpsim: " << l.trace().name << " (" << l.trace().ops.size() << " ops) on a " << l.config.array.rows
               << "x" << l.config.array.cols << " " << model::to_string(l.config.array.dataflow) << " array at "
-              << l.config.array.clock_mhz << " MHz\n\n"
+              << l.config.array.clock_mhz << " MHz\nmemory: " << memory_line << "\n\n"
               << table;
     if (!files.paths().empty()) std::cout << "\nwrote " << join(files.paths()) << "\n";
   } else {

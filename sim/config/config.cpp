@@ -13,6 +13,8 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "array/dram.h"
+#include "array/reuse_model.h"
 #include "config/scalesim_cfg.h"
 #include "config/tech.h"
 #include "cost/cost_model.h"
@@ -86,6 +88,13 @@ std::string fmt_ints(const std::vector<int64_t>& v) {
 
 const char* kOperandKeys[3] = {"ifmap", "filter", "ofmap"};
 
+using model::dram_presets;
+std::string dram_presets_help() {
+  std::vector<std::string> v;
+  for (const auto& d : dram_presets()) v.push_back(d.what);
+  return join(v, "; ");
+}
+
 const std::vector<KeySpec>& schema() {
   static const std::vector<KeySpec> specs = [] {
     std::vector<KeySpec> s;
@@ -128,12 +137,60 @@ const std::vector<KeySpec>& schema() {
       wb.auto_text = "auto";
       s.push_back(wb);
     }
+    s.push_back({"accelerator.memory.model", Type::kEnum, "reuse", "",
+                 "memory system model. reuse = lpsim chooses a loop order and tile sizes per op that minimise DRAM "
+                 "traffic (an operand that fits is fetched once), all operands share one DRAM channel "
+                 "(accelerator.memory.dram.type), transfers overlap compute; scalesim = SCALE-Sim v2's "
+                 "model exactly (per-operand bandwidth, its prefetch windows and re-fetches; the default of a "
+                 "SCALE-Sim .cfg). README \"Memory models\"",
+                 {"reuse", "scalesim"},
+                 [](Config& c, const Value& v) {
+                   c.memory_model = v.s == "scalesim" ? model::MemoryModel::kScaleSim : model::MemoryModel::kReuse;
+                 },
+                 [](const Config& c) { return std::string(model::to_string(c.memory_model)); }});
+    s.push_back({"accelerator.memory.keep_activations", Type::kBool, "true", "",
+                 "reuse model: an op's output that fits the ofmap SRAM and feeds the next array op (directly or "
+                 "through vector/SFU ops) stays on chip: no DRAM write and re-read. Not available under scalesim",
+                 {}, [](Config& c, const Value& v) { c.keep_activations = v.i != 0; },
+                 [](const Config& c) { return std::string(c.keep_activations ? "true" : "false"); }});
+    {
+      std::vector<std::string> types;
+      for (const auto& d : dram_presets()) types.push_back(d.name);
+      types.push_back("custom");
+      s.push_back({"accelerator.memory.dram.type", Type::kEnum, "lpddr5_6400", "",
+                   "reuse model: the DRAM all operands share. Presets (per channel): " + dram_presets_help() +
+                       "; custom = bandwidth_gbs and latency_ns as given. A preset also sets the DRAM energy per "
+                       "bit (accelerator.cost.dram_type default)",
+                   types, [](Config& c, const Value& v) { c.dram.type = v.s; },
+                   [](const Config& c) { return c.dram.type; }});
+    }
+    s.push_back({"accelerator.memory.dram.channels", Type::kPosInt, "1", "channels",
+                 "reuse model: channels (DDR/LPDDR) or stacks (HBM) of the DRAM type; they multiply its bandwidth",
+                 {}, [](Config& c, const Value& v) { c.dram.channels = v.i; },
+                 [](const Config& c) { return std::to_string(c.dram.channels); }});
+    {
+      KeySpec bw{"accelerator.memory.dram.bandwidth_gbs", Type::kPosReal, "preset", "GB/s",
+                 "reuse model: peak bandwidth of one channel (1 GB/s = 1e9 B/s); preset = the type's figure, "
+                 "required with type custom",
+                 {}, [](Config& c, const Value& v) { c.dram.bandwidth_gbs = v.d; },
+                 [](const Config& c) { return c.dram.bandwidth_gbs > 0 ? fmt_real(c.dram.bandwidth_gbs) : "preset"; }};
+      bw.auto_text = "preset";
+      s.push_back(bw);
+      KeySpec lat{"accelerator.memory.dram.latency_ns", Type::kPosReal, "preset", "ns",
+                  "reuse model: latency of a DRAM access, paid once per op (later transfers are prefetched); preset "
+                  "= the type's figure, required with type custom",
+                  {}, [](Config& c, const Value& v) { c.dram.latency_ns = v.d; },
+                  [](const Config& c) { return c.dram.latency_ns > 0 ? fmt_real(c.dram.latency_ns) : "preset"; }};
+      lat.auto_text = "preset";
+      s.push_back(lat);
+    }
     s.push_back({"accelerator.memory.dram.bandwidth_bytes_per_cycle", Type::kPosReal, "32", "B/cycle",
-                 "DRAM <-> SRAM bandwidth available to each operand stream (SCALE-Sim's Bandwidth x word bytes)", {},
+                 "scalesim model only: DRAM <-> SRAM bandwidth available to EACH operand stream (SCALE-Sim's "
+                 "Bandwidth x word bytes); an error under reuse (use dram.type/bandwidth_gbs)", {},
                  [](Config& c, const Value& v) { c.memory.dram_bw_bytes_per_cycle = v.d; },
                  [](const Config& c) { return fmt_real(c.memory.dram_bw_bytes_per_cycle); }});
     s.push_back({"accelerator.memory.dram.latency_cycles", Type::kPosInt, "1", "cycles",
-                 "latency of one DRAM request", {},
+                 "scalesim model only: latency of one DRAM request (under reuse: latency_ns)", {},
                  [](Config& c, const Value& v) { c.memory.dram_latency_cycles = v.i; },
                  [](const Config& c) { return std::to_string(c.memory.dram_latency_cycles); }});
     // Processing-element arithmetic (models/pe/README.md). Format names are validated by model::resolve().
@@ -269,8 +326,9 @@ const std::vector<KeySpec>& schema() {
                  [](Config& c, const Value& v) { c.cost.tech_table = v.s; },
                  [](const Config& c) { return c.cost.tech_table; }});
     s.push_back({"accelerator.cost.dram_type", Type::kString, "default", "",
-                 "DRAM technology priced per bit: a dram type of the tech table (built-in: ddr3 20.3, lpddr4 7, hbm2 4 "
-                 "pJ/bit); default = the table's default (ddr3)", {},
+                 "DRAM technology priced per bit: a dram type of the tech table (built-in: ddr3 20.3, lpddr4 7, hbm2 4, "
+                 "ddr4_3200 15, lpddr5_6400 5, hbm2e 3.9, hbm3 3.5 pJ/bit); default = the DRAM preset of "
+                 "accelerator.memory.dram.type under the reuse model, else the table's default (ddr3)", {},
                  [](Config& c, const Value& v) { c.cost.dram_type = v.s == "default" ? std::string() : v.s; },
                  [](const Config& c) { return c.cost.dram_type.empty() ? std::string("default") : c.cost.dram_type; }});
     s.push_back({"accelerator.cost.pe_area", Type::kEnum, "table", "",
@@ -466,6 +524,9 @@ const std::vector<KeySpec>& schema() {
     }
     range("accelerator.memory.dram.bandwidth_bytes_per_cycle", 0.001, 1e6);
     range("accelerator.memory.dram.latency_cycles", 1, 1e6);
+    range("accelerator.memory.dram.channels", 1, 1024);
+    range("accelerator.memory.dram.bandwidth_gbs", 0.001, 1e6);
+    range("accelerator.memory.dram.latency_ns", 0, 1e6);
     range("accelerator.pe.spill_interval", 1, 1 << 20);
     range("accelerator.pe.dot_width", 1, 4096);
     range("accelerator.pe.dfp_add_shift", 0, 62);
@@ -920,6 +981,66 @@ Override parse_override(const std::string& text) {
   return Override{text.substr(0, eq), text.substr(eq + 1)};
 }
 
+namespace {
+
+// accelerator.memory.model and the keys that belong to one model only; the shared DRAM channel of the reuse model
+// in bytes per cycle of the array clock. `given` holds the keys written in the file or with --set.
+void resolve_memory_system(Config& c, const std::map<std::string, int>& level) {
+  auto given = [&level](const std::string& k) {
+    auto it = level.find(k);
+    return it != level.end() && it->second > 0;
+  };
+  const bool reuse = c.memory_model == model::MemoryModel::kReuse;
+  const std::vector<std::string> scalesim_only = {"accelerator.memory.dram.bandwidth_bytes_per_cycle",
+                                                  "accelerator.memory.dram.latency_cycles"};
+  // The shared channel's keys are accepted under scalesim (a sweep or --set may switch models on one config): its
+  // timing is not used there, a DRAM type given explicitly still prices the DRAM bits. Keeping activations on chip
+  // is a schedule SCALE-Sim's model does not have: asked for explicitly, it is an error.
+  const std::vector<std::string> reuse_only = {"accelerator.memory.keep_activations"};
+  c.dram_type_given = given("accelerator.memory.dram.type");
+  for (const std::string& k : reuse ? scalesim_only : reuse_only) {
+    if (!given(k)) continue;
+    if (!reuse && !c.keep_activations) continue;  // keep_activations: false is what scalesim does anyway
+    throw_input_error(
+        c.loc(k), reuse ? std::string("applies to accelerator.memory.model: scalesim only (SCALE-Sim's per-operand "
+                                      "DRAM streams); the reuse model shares one DRAM channel: set "
+                                      "accelerator.memory.dram.type (a preset) or type: custom with bandwidth_gbs "
+                                      "and latency_ns, or set accelerator.memory.model: scalesim")
+                        : std::string("applies to accelerator.memory.model: reuse only; under scalesim each operand "
+                                      "stream has accelerator.memory.dram.bandwidth_bytes_per_cycle"));
+  }
+  if (!reuse) {
+    c.keep_activations = false;
+    return;
+  }
+  const model::DramPreset* p = model::find_dram_preset(c.dram.type);
+  if (!p) {  // custom: both numbers are the user's
+    for (const char* k : {"accelerator.memory.dram.bandwidth_gbs", "accelerator.memory.dram.latency_ns"})
+      if (!given(k))
+        throw_input_error(c.loc("accelerator.memory.dram.type"),
+                          std::string("type custom needs ") + k + " (a preset takes its figures from the type)");
+  }
+  if (c.dram.bandwidth_gbs <= 0) c.dram.bandwidth_gbs = p->gbs_per_channel;
+  if (c.dram.latency_ns <= 0) c.dram.latency_ns = p->latency_ns;
+  const double gbs = c.dram.bandwidth_gbs * static_cast<double>(c.dram.channels);
+  // 1 GB/s at 1 MHz is 1000 B per cycle: B/cycle = GB/s x 1000 / MHz.
+  c.memory.dram_bw_bytes_per_cycle = gbs * 1000.0 / c.array.clock_mhz;
+  const double lat = std::ceil(c.dram.latency_ns * c.array.clock_mhz / 1000.0);
+  c.memory.dram_latency_cycles = static_cast<int64_t>(std::max(1.0, lat));
+  if (!(c.memory.dram_bw_bytes_per_cycle >= 1e-3 && c.memory.dram_bw_bytes_per_cycle <= 1e9))
+    throw_input_error(c.loc(given("accelerator.memory.dram.bandwidth_gbs") ? "accelerator.memory.dram.bandwidth_gbs"
+                                                                                 : "accelerator.memory.dram.type"),
+                      fmt_real(gbs) + " GB/s at " + fmt_real(c.array.clock_mhz) + " MHz is " +
+                          fmt_real(c.memory.dram_bw_bytes_per_cycle) +
+                          " B/cycle, outside the modelled range 0.001 .. 1e9 B/cycle");
+  if (lat > 1e9)
+    throw_input_error(c.loc("accelerator.memory.dram.latency_ns"),
+                      fmt_real(c.dram.latency_ns) + " ns is " + fmt_real(lat) + " cycles at " +
+                          fmt_real(c.array.clock_mhz) + " MHz, more than the modelled 1e9 cycles");
+}
+
+}  // namespace
+
 Config load_config(const std::string& path, const std::vector<Override>& overrides,
                    const std::string& trace_override, const std::string& model_override) {
   Config c;
@@ -1060,6 +1181,7 @@ Config load_config(const std::string& path, const std::vector<Override>& overrid
   }
   // Design-level bits per word (SRAM capacity check, cost model's buffers): per element, no per-tensor terms;
   // each layer's own figure comes from memory_for().
+  resolve_memory_system(c, level);
   c.memory = memory_for(c, c.pe, nullptr);
   try {
     model::validate_sparsity(c.sparsity);
@@ -1095,9 +1217,12 @@ Config load_config(const std::string& path, const std::vector<Override>& overrid
     cost::CostModel probe(c.cost.tech, arch_desc(c));
   } catch (const std::invalid_argument& e) {
     std::string what = e.what();
-    throw_input_error(c.loc(what.find("DRAM") != std::string::npos || what.find("dram") != std::string::npos
-                                ? "accelerator.cost.dram_type"
-                                : "accelerator.cost.node_nm"),
+    const bool dram = what.find("DRAM") != std::string::npos || what.find("dram") != std::string::npos;
+    throw_input_error(c.loc(!dram                         ? "accelerator.cost.node_nm"
+                            : c.cost.dram_type.empty() &&
+                                    c.memory_model == model::MemoryModel::kReuse
+                                ? "accelerator.memory.dram.type"
+                                : "accelerator.cost.dram_type"),
                       what);
   }
   // Cross-field checks (single-key ranges are checked by the schema while reading).
@@ -1132,7 +1257,9 @@ model::MemoryParams memory_for(const Config& c, const model::PeParams& pe, const
   const model::ResolvedPe r = model::resolve(pe);
   // Partial sums leave the array when ws/is fold K over the rows more than once (SCALE-Sim writes each fold's
   // outputs); os keeps the whole dot product inside a PE.
-  const bool psums = layer && c.array.dataflow != model::Dataflow::kOS &&
+  // The reuse model accounts partial sums itself (at the accumulator's width, only when its schedule spills them):
+  // its operand words are elements of the formats.
+  const bool psums = layer && c.memory_model == model::MemoryModel::kScaleSim && c.array.dataflow != model::Dataflow::kOS &&
                      model::dot_shape(*layer, c.array.dot_width).K() > c.array.rows;
   for (int op = 0; op < 3; ++op) {
     if (c.word_bits[op] > 0) {
@@ -1154,6 +1281,11 @@ model::MemoryParams memory_for(const Config& c, const model::PeParams& pe, const
 cost::ArchDesc arch_desc(const Config& c) {
   cost::ArchDesc a = cost::make_arch(c.array, c.memory, model::resolve(c.pe), c.sfu.lanes, c.cost.node_nm);
   a.dram_type = c.cost.dram_type;
+  // Under the reuse model the DRAM preset prices its own bits (the table's dram.types.<preset>); custom DRAM and the
+  // scalesim model use the table's default unless accelerator.cost.dram_type names a type.
+  if (a.dram_type.empty() && (c.memory_model == model::MemoryModel::kReuse || c.dram_type_given) &&
+      model::find_dram_preset(c.dram.type))
+    a.dram_type = c.dram.type;
   a.voltage_v = c.cost.voltage_v;
   a.overheads = c.cost.overheads;
   a.pe_scratchpad_bytes = static_cast<double>(c.cost.pe_scratchpad_bytes);
@@ -1191,7 +1323,15 @@ std::string dump_config(const Config& c) {
     }
     std::string val = spec.get(c);
     if (val.empty()) val = "\"\"";
-    os << std::string(2 * (parts.size() - 1), ' ') << parts.back() << ": " << val;
+    // A key of the other memory model is shown commented out (its value is not used; the dump stays loadable).
+    const bool reuse = c.memory_model == model::MemoryModel::kReuse;
+    const bool scalesim_key = spec.path == "accelerator.memory.dram.bandwidth_bytes_per_cycle" ||
+                              spec.path == "accelerator.memory.dram.latency_cycles";
+    const bool reuse_key = spec.path.rfind("accelerator.memory.dram.", 0) == 0 && !scalesim_key;
+    const bool unused = reuse ? scalesim_key
+                              : reuse_key && !(spec.path == "accelerator.memory.dram.type" && c.dram_type_given);
+    if (unused) val = "(not used under accelerator.memory.model " + std::string(model::to_string(c.memory_model)) + ")";
+    os << std::string(2 * (parts.size() - 1), ' ') << (unused ? "# " : "") << parts.back() << ": " << val;
     os << "    # " << (spec.unit.empty() ? "" : "[" + spec.unit + "] ") << spec.help << "\n";
   }
   return os.str();

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "array/reuse_model.h"
 #include "array/timing.h"
 #include "cost/cost_model.h"
 #include "pe/pe.h"
@@ -82,10 +83,24 @@ struct RunConfig {
   double max_memory_gib = 0;   // memory budget of a run; 0 = auto (see memory_budget_bytes)
 };
 
+// accelerator.memory.dram of the reuse model: one channel type shared by every operand stream.
+struct DramConfig {
+  std::string type = "lpddr5_6400";  // a preset of model::dram_presets() or "custom"
+  int64_t channels = 1;
+  double bandwidth_gbs = 0;  // per channel; resolved from the preset when not given
+  double latency_ns = 0;     // likewise
+};
+
 struct Config {
   std::string source_file;  // the config file as given on the command line
   model::ArrayParams array;
-  model::MemoryParams memory;  // word_bits: design-level bits per element (per-tensor terms left out)
+  // word_bits: design-level bits per element (per-tensor terms left out). Under the reuse model
+  // dram_bw_bytes_per_cycle is the one shared channel (DramConfig at the array clock), dram_latency_cycles its latency.
+  model::MemoryParams memory;
+  model::MemoryModel memory_model = model::MemoryModel::kReuse;  // accelerator.memory.model
+  bool keep_activations = true;  // accelerator.memory.keep_activations (reuse only)
+  DramConfig dram;
+  bool dram_type_given = false;  // accelerator.memory.dram.type written (prices DRAM bits under scalesim too)
   int word_bits[3] = {0, 0, 0};  // accelerator.memory.*.word_bits as given; 0 = auto (memory_for resolves it)
   model::PeParams pe;    // PE arithmetic (formats, accumulator, INT32 policy); seed follows run.seed
   std::string pe_format;  // accelerator.pe.format as written ("" = not given); already applied to pe

@@ -97,6 +97,9 @@ YAML::Node scalesim_cfg_to_yaml(const std::string& path, std::map<std::string, L
     where[std::string("accelerator.memory.") + op + ".word_bits"] =
         Location{path, 1, std::string("accelerator.memory.") + op + ".word_bits (8 for a SCALE-Sim .cfg)"};
   }
+  // A .cfg asks for SCALE-Sim's numbers: its memory model (per-operand DRAM streams, prefetch windows), exactly.
+  root["accelerator"]["memory"]["model"] = "scalesim";
+  where["accelerator.memory.model"] = Location{path, 1, "accelerator.memory.model (scalesim for a SCALE-Sim .cfg)"};
   // A SCALE-Sim user's scripts read SCALE-Sim's own report files: write them unless --set says otherwise.
   root["run"]["scalesim_reports"] = "true";
   where["run.scalesim_reports"] = Location{path, 1, "run.scalesim_reports (default for a SCALE-Sim .cfg)"};

@@ -55,7 +55,8 @@ Cols add_columns(report::Report& r) {
   c.compute = r.add_column({"compute_cycles", "compute", "cycles",
                             "cycles with no memory stall: folds x per-fold cycles - 1 per instance (SCALE-Sim v2)",
                             true, 0});
-  c.stall = r.add_column({"stall_cycles", "stall", "cycles", "cycles the array waited for SRAM prefetch or OFMAP drain",
+  c.stall = r.add_column({"stall_cycles", "stall", "cycles", "cycles the array waited for memory: DRAM transfers not hidden behind compute (reuse), SRAM "
+                          "prefetch or OFMAP drain (scalesim)",
                           true, 0});
   c.total = r.add_column({"total_cycles", "total", "cycles", "compute + stall cycles (+ an array op's vector "
                           "epilogue)", true, 0});
@@ -118,13 +119,24 @@ Cols add_columns(report::Report& r) {
     std::string name = model::operand_name(op);
     c.dram_bytes[op] = r.add_column({"dram_" + name + "_" + what[op] + "_bytes", "", "B",
                                      std::string("DRAM ") + what[op] + " of the " + name +
-                                         (op == model::kOfmap ? " operand (whole drain lines, as SCALE-Sim counts)"
-                                                              : " operand (whole prefetch lines incl. re-fetches, "
-                                                                "as SCALE-Sim counts)"),
+                                         (op == model::kOfmap ? " operand (reuse: outputs once plus partial sums spilled at the "
+                                                                "accumulator's width; scalesim: whole drain lines, as "
+                                                                "SCALE-Sim counts)"
+                                                              : " operand (reuse: each tile fetch of the chosen "
+                                                                "tiling; scalesim: whole prefetch lines incl. "
+                                                                "re-fetches, as SCALE-Sim counts)"),
                                      false, 0});
   }
-  c.dram_rd = r.add_column({"dram_read_bytes", "DRAM rd", "B", "DRAM reads, all operands", true, 0});
+  c.dram_rd = r.add_column({"dram_read_bytes", "DRAM rd", "B", "DRAM reads, all operands (reuse model: partial sums read back included)", true, 0});
   c.dram_wr = r.add_column({"dram_write_bytes", "DRAM wr", "B", "DRAM writes, all operands", true, 0});
+  c.kept = r.add_column({"dram_kept_bytes", "kept", "B", "reuse model: DRAM bytes not moved because an activation "
+                         "stayed on chip (accelerator.memory.keep_activations): the producer's output write and the "
+                         "consumer's input read", false, 0});
+  c.mem_model = r.add_column({"memory_model", "memory", "", "accelerator.memory.model the op was timed with: reuse "
+                              "(lpsim's tiling search, one shared DRAM channel) or scalesim (SCALE-Sim v2)", false, 0});
+  c.tiling = r.add_column({"tiling", "tiling", "", "reuse model: the chosen loop order over M, N, K tiles (outer to "
+                           "inner, e.g. order=nkm) and the tile size M x N x K in elements; keep= names the operands (A, B, C) held "
+                           "whole on chip (fetched once); scalesim: SCALE-Sim's fold order", false, 0});
   c.bw_avg = r.add_column({"dram_avg_bw_bytes_per_cycle", "DRAM avg", "B/cycle",
                            "DRAM bytes / total cycles", true, 2});
   c.bw_peak = r.add_column({"dram_peak_bw_bytes_per_cycle", "DRAM peak", "B/cycle",

@@ -13,7 +13,7 @@ namespace lpsim::driver {
 
 // Column indices of the run report.
 struct Cols {
-  size_t layer, type, unit, formats, shape, repeat, m, n, k, folds, compute, stall, total, time, cutil, meff, outil,
+  size_t layer, mem_model, tiling, kept, type, unit, formats, shape, repeat, m, n, k, folds, compute, stall, total, time, cutil, meff, outil,
       macs;
   size_t sram_words[3], sram_bytes[3], dram_bytes[3], dram_rd, dram_wr, bw_avg, bw_peak, sfu_ops, vec_ops,
       vec_cycles;

@@ -7,8 +7,11 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
+#include <sstream>
 
 #include "array/array_sc.h"
+#include "array/scalesim_engine.h"
 #include "cost/cost_model.h"
 #include "driver/columns.h"
 #include "driver/precheck.h"
@@ -30,10 +33,110 @@ struct OpTiming {
   model::LayerTiming lt;       // array ops, one instance (counts in elements, dot_width undone)
   model::MemoryParams mem;     // array ops: the memory as the op streams it (bits per element from its formats)
   model::ElementBits bits[3];  // array ops: bits per element moved, per-tensor scales/exponents amortised too
+  // Reuse memory model (array ops): the chosen schedule, partial sums moved to/from DRAM at the accumulator's width
+  // and the DRAM bytes an activation kept on chip saved (keep_activations), all for one instance.
+  std::string tiling;
+  uint64_t psum_read_bits = 0, psum_write_bits = 0;
+  uint64_t kept_bytes = 0;
+  bool output_on_chip = false, input_on_chip = false;
   uint64_t sfu_cycles = 0;     // SFU ops
   uint64_t vector_ops = 0;     // vector unit work of the op
   uint64_t vector_cycles = 0;
 };
+
+// keep_activations (reuse model): which array ops' outputs stay in the ofmap SRAM for the next array op. A dataflow
+// graph's output tensor stays when it is no graph output, its only consumer chain runs through single-output
+// vector/SFU/view ops to the next array op in order, which reads it as its activation (first input), and every
+// tensor of the chain fits the ofmap SRAM. A trace has no tensors: a layer feeds the next when the next one's
+// input has exactly as many elements as the layer's output.
+std::vector<bool> kept_outputs(const cfg::Config& c, const graph::Graph& g) {
+  std::vector<bool> keep(g.ops.size(), false);
+  if (c.memory_model != model::MemoryModel::kReuse || !c.keep_activations) return keep;
+  const double sram_bits = c.memory.sram_kib[model::kOfmap] * 8192.0;
+  std::map<std::string, std::vector<size_t>> consumers;
+  for (size_t i = 0; i < g.ops.size(); ++i)
+    for (const auto& t : g.ops[i].inputs) consumers[t].push_back(i);
+  const std::set<std::string> graph_outputs(g.outputs.begin(), g.outputs.end());
+  for (size_t i = 0; i < g.ops.size(); ++i) {
+    const Node& n = g.ops[i];
+    if (!n.on_array()) continue;
+    size_t next = i + 1;
+    while (next < g.ops.size() && !g.ops[next].on_array()) ++next;
+    if (next >= g.ops.size()) continue;
+    const model::PeParams& pe = n.pe ? *n.pe : c.pe;
+    const double out_bits = cfg::memory_for(c, pe, nullptr).word_bits[model::kOfmap].value();
+    auto fits = [&](double elements) { return elements * out_bits <= sram_bits; };
+    if (n.standalone()) {
+      const Node& m = g.ops[next];
+      const double out = static_cast<double>(n.outputs_count());
+      const double in = static_cast<double>(m.shape.ifmap_h) * static_cast<double>(m.shape.ifmap_w) *
+                        static_cast<double>(m.shape.channels) * static_cast<double>(m.repeat);
+      keep[i] = m.standalone() && out == in && fits(out);
+      continue;
+    }
+    if (n.outputs.size() != 1) continue;
+    std::string t = n.outputs[0];
+    bool ok = true;
+    for (size_t hop = 0; ok; ++hop) {
+      const auto tt = g.tensors.find(t);
+      const auto cs = consumers.find(t);
+      ok = tt != g.tensors.end() && !graph_outputs.count(t) && cs != consumers.end() && cs->second.size() == 1 &&
+           fits(static_cast<double>(graph::numel(tt->second.shape)));
+      if (!ok) break;
+      const Node& m = g.ops[cs->second[0]];
+      if (m.on_array()) {
+        ok = cs->second[0] == next && !m.inputs.empty() && m.inputs[0] == t;
+        break;
+      }
+      ok = m.outputs.size() == 1 && hop < g.ops.size();
+      if (ok) t = m.outputs[0];
+    }
+    keep[i] = ok;
+  }
+  return keep;
+}
+
+// Stage 1 under the reuse memory model: every array op scheduled by model::reuse_layer (closed forms, no SystemC).
+// Ops run in order; an output kept on chip spares its own DRAM write and the next array op's activation read.
+void reuse_timing(const cfg::Config& c, const graph::Graph& g, std::vector<OpTiming>& t,
+                  const std::function<void()>& tick) {
+  const std::vector<bool> keep = kept_outputs(c, g);
+  const int64_t w = c.array.dot_width;
+  bool input_kept = false;
+  for (size_t i = 0; i < g.ops.size(); ++i) {
+    const Node& n = g.ops[i];
+    if (!n.on_array()) continue;
+    OpTiming& o = t[i];
+    const model::PeParams& pe = n.pe ? *n.pe : c.pe;
+    model::ReuseOptions ro;
+    ro.psum_bits = model::operand_bits(model::resolve(pe), model::kOfmap, 0, true);
+    ro.ifmap_on_chip = input_kept;
+    ro.ofmap_stays = keep[i];
+    const model::LayerShape ds = model::dot_shape(n.shape, w);
+    model::ReuseTiming rt;
+    try {
+      rt = model::reuse_layer(c.array, model::dot_memory(o.mem, w), ds, ro);
+    } catch (const model::TilingError& e) {
+      throw_input_error(c.loc(std::string("accelerator.memory.") + model::operand_name(e.op) + ".sram_kib"),
+                        "op '" + n.name + "' (" + n.where.str() + "): " + e.what());
+    } catch (const LimitError& e) {
+      throw_input_error(n.where, "op '" + n.name + "': " + e.what());
+    }
+    o.lt = rt.timing;
+    model::dot_result(o.lt, n.shape, w);
+    o.tiling = rt.tiling.str(ds, w);
+    o.psum_read_bits = ro.psum_bits.bits(rt.psum_dram_reads);
+    o.psum_write_bits = ro.psum_bits.bits(rt.psum_dram_writes);
+    o.input_on_chip = ro.ifmap_on_chip;
+    o.output_on_chip = ro.ofmap_stays;
+    // What staying on chip saved: this op's output write and (counted at the reader) the activation read.
+    if (ro.ofmap_stays) o.kept_bytes += o.bits[model::kOfmap].bytes(rt.compulsory_words[model::kOfmap]);
+    if (ro.ifmap_on_chip)
+      o.kept_bytes += o.bits[model::kIfmap].bytes(rt.compulsory_words[model::kIfmap] * static_cast<uint64_t>(w));
+    input_kept = keep[i];
+    if (tick) tick();
+  }
+}
 
 // One call of the SystemC model for every graph of the run (it elaborates once per process).
 std::vector<std::vector<OpTiming>> timing_stage(const cfg::Config& c, const std::vector<const graph::Graph*>& graphs,
@@ -65,6 +168,14 @@ std::vector<std::vector<OpTiming>> timing_stage(const cfg::Config& c, const std:
     }
   }
   model::sfu_prepare(c.sfu);  // the RTL bench must be elaborated before the array model's first sc_start
+  if (c.memory_model == model::MemoryModel::kReuse) {
+    size_t done = 0;
+    for (size_t gi = 0; gi < graphs.size(); ++gi)
+      reuse_timing(c, *graphs[gi], t[gi], [&] {
+        if (progress) progress(++done, shapes.size());
+      });
+    return t;
+  }
   std::vector<model::LayerTiming> lts = model::run_timing(c.array, mems, shapes, progress);
   for (size_t j = 0; j < where.size(); ++j) {
     OpTiming& o = t[where[j].first][where[j].second];
@@ -98,8 +209,15 @@ class SparsityStage {
     const model::SparsityParams p = effective(n);
     if (p.scheme == model::SparsityScheme::kNone) return false;
     model::SparsityStats s;
+    model::LayerTiming dense = t_[call.node].lt;
+    if (c_.memory_model == model::MemoryModel::kReuse) {
+      // The sparse schedule is the untiled fold sequence (models/sparsity); the reuse model's stalls carry over.
+      dense.compute_cycles = model::compute_timing(c_.array, n.shape).compute_cycles;
+      dense.stall_cycles = t_[call.node].lt.total_cycles - std::min(t_[call.node].lt.total_cycles, dense.compute_cycles);
+      dense.total_cycles = dense.compute_cycles + dense.stall_cycles;
+    }
     try {
-      s = model::analyze_sparsity(p, c_.array, t_[call.node].mem, n.shape, t_[call.node].lt, call.q->a.data(), call.q->b.data(), 0);
+      s = model::analyze_sparsity(p, c_.array, t_[call.node].mem, n.shape, dense, call.q->a.data(), call.q->b.data(), 0);
     } catch (const model::NmPatternError& e) {
       throw_input_error(n.prune.source != graph::PruneSpec::Source::kUnset ? n.prune.where : n.where,
                         "layer '" + n.name + "': quantized " + e.what() + "; prune it (trace `prune: {nm: \"" +
@@ -187,6 +305,24 @@ class CostStage {
   std::map<std::string, std::unique_ptr<cost::CostModel>> models_;
 };
 
+// The report header's line: "reuse: lpddr5_6400 x 1 = 51.2 GB/s = 51.2 B/cycle shared, 60 ns; keep_activations on".
+std::string memory_model_summary(const cfg::Config& c) {
+  auto num = [](double v) {
+    std::ostringstream os;
+    os.precision(6);
+    os << v;
+    return os.str();
+  };
+  if (c.memory_model == model::MemoryModel::kScaleSim)
+    return "scalesim: SCALE-Sim v2's memory model, " + num(c.memory.dram_bw_bytes_per_cycle) +
+           " B/cycle per operand stream, latency " + std::to_string(c.memory.dram_latency_cycles) + " cycles";
+  return "reuse: " + c.dram.type + " x " + std::to_string(c.dram.channels) + " = " +
+         num(c.dram.bandwidth_gbs * static_cast<double>(c.dram.channels)) + " GB/s = " +
+         num(c.memory.dram_bw_bytes_per_cycle) + " B/cycle shared by all operands, latency " + num(c.dram.latency_ns) +
+         " ns (" + std::to_string(c.memory.dram_latency_cycles) + " cycles); keep_activations " +
+         (c.keep_activations ? "on" : "off");
+}
+
 std::string formats_of(const model::PeParams& p) {
   const model::ResolvedPe r = model::resolve(p);
   // The per-tensor scale rule where one applies (int8/int16, floats of 8 bits or fewer), as lpsim gemm prints it.
@@ -201,6 +337,7 @@ std::string formats_of(const model::PeParams& p) {
 struct OpCounts {
   uint64_t compute = 0, stall = 0, total = 0, dense_total = 0, macs = 0, sfu_ops = 0, vec_ops = 0, vec_cycles = 0;
   uint64_t sram_words[3] = {0, 0, 0}, dram_bytes[3] = {0, 0, 0};
+  uint64_t psum_read_bytes = 0, kept_bytes = 0;  // reuse model: partial sums read back; DRAM bytes kept on chip
   bool sparse = false;
   uint64_t issued = 0, skipped = 0, gated = 0, meta_sram_bits = 0, meta_dram_bits = 0;
   double nonzeros[2] = {0, 0}, elements[2] = {0, 0};
@@ -209,6 +346,7 @@ struct OpCounts {
     compute += o.compute, stall += o.stall, total += o.total, dense_total += o.dense_total, macs += o.macs;
     sfu_ops += o.sfu_ops, vec_ops += o.vec_ops, vec_cycles += o.vec_cycles;
     for (int i = 0; i < 3; ++i) sram_words[i] += o.sram_words[i], dram_bytes[i] += o.dram_bytes[i];
+    psum_read_bytes += o.psum_read_bytes, kept_bytes += o.kept_bytes;
     sparse = sparse || o.sparse;
     issued += o.issued, skipped += o.skipped, gated += o.gated;
     meta_sram_bits += o.meta_sram_bits, meta_dram_bits += o.meta_dram_bits;
@@ -254,6 +392,12 @@ OpCounts count_op(const Node& n, const OpTiming& t, const SparseSum* sp, uint64_
     o.dram_bytes[op] = t.bits[op].bytes(
         (op == model::kOfmap ? lt.traffic[op].dram_writes : lt.traffic[op].dram_reads) * rep);
   }
+  // Reuse model: partial sums spilled to DRAM and read back (accumulator width) count as ofmap traffic.
+  o.dram_bytes[model::kOfmap] += (t.psum_write_bits * rep + 7) / 8;
+  o.psum_read_bytes = (t.psum_read_bits * rep + 7) / 8;
+  o.kept_bytes = t.kept_bytes * rep;
+  act.dram_read_bits += t.psum_read_bits * rep;
+  act.dram_write_bits += t.psum_write_bits * rep;
   if (sp) {
     o.sparse = true;
     for (int i = 0; i < 2; ++i)
@@ -394,6 +538,7 @@ RunResult simulate(const cfg::Config& c, const RunPlan& plan, const Progress& pr
     for (int op = 0; op < 3; ++op)
       bits += std::string(op ? ", " : "") + model::operand_name(op) + " " + model::to_string(c.memory.word_bits[op]);
     r.meta.emplace_back("bits_per_element", bits);
+    r.meta.emplace_back("memory_model", memory_model_summary(c));
   }
   r.config_yaml = cfg::dump_config(c);
   Cols k = add_columns(r);
@@ -431,6 +576,7 @@ RunResult simulate(const cfg::Config& c, const RunPlan& plan, const Progress& pr
     }
     std::vector<Value> row(r.columns.size());
     row[k.layer] = n.name;
+    row[k.mem_model] = std::string(model::to_string(c.memory_model));
     row[k.type] = std::string(graph::to_string(n.kind));
     row[k.unit] = std::string(graph::to_string(n.unit()));
     fill_accuracy(row, k, stats);
@@ -486,7 +632,9 @@ RunResult simulate(const cfg::Config& c, const RunPlan& plan, const Progress& pr
       row[k.dram_bytes[op]] = i64(o.dram_bytes[op]);
       layer_peak += lt.dram_peak_words_per_cycle[op] * tm[0][i].mem.word_bits[op].value() / 8.0;
     }
-    const uint64_t rd = o.dram_bytes[0] + o.dram_bytes[1], wr = o.dram_bytes[2];
+    const uint64_t rd = o.dram_bytes[0] + o.dram_bytes[1] + o.psum_read_bytes, wr = o.dram_bytes[2];
+    row[k.tiling] = tm[0][i].tiling.empty() ? std::string("scalesim") : tm[0][i].tiling;
+    row[k.kept] = i64(o.kept_bytes);
     row[k.dram_rd] = i64(rd);
     row[k.dram_wr] = i64(wr);
     row[k.bw_avg] = o.total ? static_cast<double>(rd + wr) / static_cast<double>(o.total) : 0.0;
@@ -539,9 +687,11 @@ RunResult simulate(const cfg::Config& c, const RunPlan& plan, const Progress& pr
     tot[k.sram_bytes[op]] = i64(sum_sram_bytes[op]);  // ops may differ in bits per element: sum their bytes
     tot[k.dram_bytes[op]] = i64(run.dram_bytes[op]);
   }
-  tot[k.dram_rd] = i64(run.dram_bytes[0] + run.dram_bytes[1]);
+  tot[k.dram_rd] = i64(run.dram_bytes[0] + run.dram_bytes[1] + run.psum_read_bytes);
   tot[k.dram_wr] = i64(run.dram_bytes[2]);
-  tot[k.bw_avg] = run.total ? static_cast<double>(run.dram_bytes[0] + run.dram_bytes[1] + run.dram_bytes[2]) /
+  tot[k.kept] = i64(run.kept_bytes);
+  tot[k.bw_avg] = run.total ? static_cast<double>(run.dram_bytes[0] + run.dram_bytes[1] + run.dram_bytes[2] +
+                                                  run.psum_read_bytes) /
                                   static_cast<double>(run.total)
                             : 0.0;
   tot[k.bw_peak] = peak;

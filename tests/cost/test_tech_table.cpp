@@ -243,8 +243,8 @@ TEST_CASE("tech reader: structural errors", "[cost][tech][errors]") {
   // The default DRAM type must be listed.
   path = mutated("dram_default", "  default: ddr3\n", "  default: ddr4\n");
   CHECK(load_error(path) == path + ":" + std::to_string(line_of(read_text(path), "default: ddr4")) +
-                                ": dram.default: 'ddr4' is not one of the types ddr3, lpddr4, hbm2 (did you mean "
-                                "'ddr3'?)");
+                                ": dram.default: 'ddr4' is not one of the types ddr3, lpddr4, hbm2, ddr4_3200, "
+                                "lpddr5_6400, hbm2e, hbm3 (did you mean 'ddr3'?)");
   // YAML syntax and missing files.
   const std::string syn = data("cost/syntax_error.yaml");
   CHECK_THAT(load_error(syn), Catch::StartsWith(syn + ":4: YAML syntax error:"));

@@ -32,8 +32,12 @@ std::map<std::string, std::map<std::string, std::string>> rows_by_layer(const st
 
 TEST_CASE("onnx cli: an imported model's conv and gemm layers take the cycles of the same layers as a native trace",
           "[onnx][cli]") {
+  // Both memory models (reuse without keep_activations: a trace's layers have no tensors to chain the same way).
+  for (const std::string mem : {"model: scalesim, dram: {bandwidth_bytes_per_cycle: 2}",
+                                "model: reuse, keep_activations: false, dram: {type: custom, bandwidth_gbs: 2, latency_ns: 5}"}) {
+  INFO(mem);
   const std::string accel = "  array: {rows: 8, cols: 8, dataflow: ws}\n"
-                            "  memory: {ifmap: {sram_kib: 2}, filter: {sram_kib: 2}, ofmap: {sram_kib: 1}, dram: {bandwidth_bytes_per_cycle: 2}}\n";
+                            "  memory: {ifmap: {sram_kib: 2}, filter: {sram_kib: 2}, ofmap: {sram_kib: 1}, " + mem + "}\n";
   // cnn_folded at batch 1: the conv layers in conv form (padding folded in), the dilated conv and the FC layer in
   // the GEMM view, written by hand as classic ops.
   const fs::path trace = scratch("onnx") / "cnn_layers.yaml";
@@ -63,6 +67,7 @@ TEST_CASE("onnx cli: an imported model's conv and gemm layers take the cycles of
           std::stoll(row.at("total_cycles")));
   }
   CHECK(std::stoll(t["TOTAL"].at("stall_cycles")) > 0);  // the small SRAMs make the comparison cover stalls
+  }
 }
 
 // The figure after `label` on its row of lpsim gemm's report ("  total cycles    6015").
@@ -87,7 +92,7 @@ TEST_CASE("onnx cli: a one-GEMM model gives lpsim gemm's bits and cycles", "[onn
                                          "  array: {rows: 16, cols: 16, dataflow: " + df + "}\n  pe: {activations: " +
                                              fmt + ", weights: " + fmt + ", dot_width: " + w + "}\n"
                                              "  memory: {ifmap: {sram_kib: 8192}, filter: {sram_kib: 8192}, ofmap: "
-                                             "{sram_kib: 8192}, dram: {bandwidth_bytes_per_cycle: 100}}\n",
+                                             "{sram_kib: 8192}, model: scalesim, dram: {bandwidth_bytes_per_cycle: 100}}\n",
                                          "  model: " + data("onnx/one_gemm.onnx") + "\n  input: " +
                                              data("onnx/one_gemm.input.npy") + "\n");
     const std::string out = std::string("g_") + fmt;

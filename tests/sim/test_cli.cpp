@@ -130,7 +130,7 @@ TEST_CASE("cli: accuracy depends on formats and order, not on timing parameters"
   std::string base = "run " + src("configs/tiny_gemm_accuracy.yaml") + " --format none --set accelerator.array.dataflow=os";
   REQUIRE(lpsim(base + " --out " + a.string()).code == 0);
   REQUIRE(lpsim(base + " --set accelerator.array.rows=64 --set accelerator.array.cols=8"
-                       " --set accelerator.memory.ifmap.sram_kib=4 --set accelerator.memory.dram.bandwidth_bytes_per_cycle=2"
+                       " --set accelerator.memory.ifmap.sram_kib=4 --set accelerator.memory.dram.type=ddr4_3200"
                        " --set accelerator.array.clock_mhz=700 --out " + b.string()).code == 0);
   // A different operand format must change them (the comparison can fail).
   REQUIRE(lpsim(base + " --set accelerator.pe.weights=mxfp6_e3m2 --out " + c.string()).code == 0);
