@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Timing-model benchmark (issue 3 item 10): the full ResNet-50 trace on a 128x128 array, once per dataflow.
 # Prints wall time, simulated cycles per wall second and peak RSS (GNU time). Targets: < 1 s, < 200 MB.
+# Then the memory models (issue 22): ResNet-50 and BERT-base timing-only on one core under reuse (tiling search
+# included, target <= 0.2 s each) against the same runs under scalesim, and a GEMM 65536^3 (target <= 1 s).
 # Usage: scripts/bench-timing.sh [BUILD_DIR]   (default: build; builds lpsim first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,3 +46,22 @@ scale_case tall_conv_1e9_rows '{name: c, type: conv2d, in_h: 1000000000, in_w: 1
 scale_case dp_1e6_channels '{name: dw, type: conv2d, in_h: 14, in_w: 14, in_c: 1000000, out_c: 1000000, kernel_h: 3, kernel_w: 3, groups: 1000000}'
 awk -v a="$(cat "$tmp/gemm_16384.wall")" -v b="$(cat "$tmp/gemm_65536.wall")" \
   'BEGIN{printf "GEMM 65536^3 / 16384^3 wall: %.1fx for 64x the folds\n", b / (a > 0 ? a : 0.01)}'
+
+# Memory models (issue 22): configs/default.yaml (32x32 os, 256/256/128 KiB, LPDDR5-6400) on one core; the scalesim
+# run of the same workload is the baseline of the ratio. The reuse figure includes the tiling search of every op.
+echo
+printf '%-26s %12s %14s %16s %12s\n' workload "reuse [s]" "scalesim [s]" "reuse/scalesim" "ops searched"
+model_case() {  # name, trace
+  for m in reuse scalesim; do
+    /usr/bin/time -f '%e' -o "$tmp/time_$m" taskset -c 0 "$BUILD/lpsim" run configs/default.yaml \
+      --set workload.trace="$(realpath "$2")" --set accelerator.memory.model=$m --out "$tmp/out_mm_$m" --format csv \
+      > "$tmp/mm_$m.csv"
+  done
+  ops=$(awk -F, '$1!="layer" && $1!="TOTAL"' "$tmp/mm_reuse.csv" | wc -l)
+  awk -v n="$1" -v a="$(cat "$tmp/time_reuse")" -v b="$(cat "$tmp/time_scalesim")" -v o="$ops" \
+    'BEGIN{printf "%-26s %12.3f %14.3f %16.2f %12d\n", n, a, b, a / (b > 0 ? b : 0.005), o}'
+}
+model_case resnet50 traces/resnet50.yaml
+model_case bert_base_s512 traces/bert_base_s512.yaml
+printf 'name: g\nops:\n  - {name: g, type: gemm, m: 65536, n: 65536, k: 65536}\n' > "$tmp/g65536.yaml"
+model_case gemm_65536 "$tmp/g65536.yaml"

@@ -111,6 +111,25 @@ bool depends(int op, int d) {
   return op == kIfmap ? d != kN : op == kFilter ? d != kM : d != kK;
 }
 
+// Whether a tile's outputs accumulate partial sums in the ofmap buffer although K is not split: ws and is fold the
+// tile's K over the array rows (more than R elements of K), and each row fold adds to the outputs of the last.
+bool c_accumulates(const Ctx& x, const int64_t tile[3]) {
+  return x.array.dataflow != Dataflow::kOS && x.g.Fh * x.g.Fw * tile[kK] > x.array.rows;
+}
+
+// Ofmap buffer words one tile needs. With K split over tiles the whole output tile holds partial sums until its
+// last K tile. Otherwise outputs leave the buffer as they are finished (double buffered): os finishes one fold's
+// R x C outputs at a time; ws/is folding K over the rows hold the partial sums of one column fold (ws: the tile's
+// pixels x C filters; is: C pixels x the tile's filters) until its last row fold.
+int64_t c_words(const Ctx& x, const int64_t tile[3], bool split) {
+  const int64_t m_pix = chk::mul(tile[kM], x.g.OW, "ofmap tile"), c_tile = chk::mul(m_pix, tile[kN], "ofmap tile");
+  if (split) return c_tile;
+  const int64_t R = x.array.rows, C = x.array.cols;
+  if (!c_accumulates(x, tile)) return std::min(c_tile, chk::mul(R, C, "array outputs"));
+  if (x.array.dataflow == Dataflow::kWS) return std::min(c_tile, chk::mul(m_pix, std::min(C, tile[kN]), "psums"));
+  return std::min(c_tile, chk::mul(std::min(C, m_pix), tile[kN], "psums"));
+}
+
 Traffic traffic(const Ctx& x, const int64_t tile[3], const int64_t trips[3], const int order[3]) {
   Traffic t;
   const Geo& g = x.g;
@@ -118,7 +137,6 @@ Traffic traffic(const Ctx& x, const int64_t tile[3], const int64_t trips[3], con
   const int64_t a_tile = chk::mul(chk::mul(band_rows(g, 0, std::min(tile[kM], g.OH)), x.cols, "ifmap tile"),
                                   tile[kK], "ifmap tile");
   const int64_t b_tile = chk::mul(chk::mul(g.Fh * g.Fw, tile[kK], "filter tile"), tile[kN], "filter tile");
-  const int64_t c_tile = chk::mul(chk::mul(tile[kM], g.OW, "ofmap tile"), tile[kN], "ofmap tile");
   const bool split = trips[kK] > 1;
   const int64_t c_half = split ? x.half_c_split : x.half[kOfmap];
   t.resident[kIfmap] = x.opt.ifmap_on_chip || x.compulsory[kIfmap] <= u(x.half[kIfmap]);
@@ -126,7 +144,10 @@ Traffic traffic(const Ctx& x, const int64_t tile[3], const int64_t trips[3], con
   t.resident[kOfmap] = x.compulsory[kOfmap] <= u(c_half);
   if (!x.opt.ifmap_on_chip && a_tile > x.half[kIfmap]) { t.bad_op = kIfmap; return t; }
   if (b_tile > x.half[kFilter]) { t.bad_op = kFilter; return t; }
-  if (c_tile > c_half) { t.bad_op = kOfmap; return t; }
+  if (c_words(x, tile, split) > (split || c_accumulates(x, tile) ? x.half_c_split : x.half[kOfmap])) {
+    t.bad_op = kOfmap;
+    return t;
+  }
   t.ok = true;
   // Position of the innermost loop an operand depends on that has more than one trip; loads = product of the
   // trips of every loop at or outside it (a loop inside it leaves the operand's tile unchanged).
@@ -162,7 +183,11 @@ Traffic traffic(const Ctx& x, const int64_t tile[3], const int64_t trips[3], con
   return t;
 }
 
-std::vector<int64_t> candidates(int64_t D, std::initializer_list<int64_t> folds) {
+// Tile sizes along a dimension of D: powers of two, even splits, multiples of the array's fold size, D itself; none
+// below `least` (a dimension the dataflow maps onto the array is never tiled narrower than the array: such a tile
+// would leave PEs idle in every fold for no saving, as the dataflow's own mapping does not). The set depends on the
+// layer and the array only, never on the SRAM sizes or bits, so DRAM bytes are monotone in both.
+std::vector<int64_t> candidates(int64_t D, std::initializer_list<int64_t> folds, int64_t least = 1) {
   std::vector<int64_t> v;
   for (int64_t p = 1; p < D; p *= 2) v.push_back(p);
   for (int64_t p = 1; p < D; p *= 2) v.push_back((D + p - 1) / p);  // even splits (D itself at p = 1)
@@ -170,6 +195,8 @@ std::vector<int64_t> candidates(int64_t D, std::initializer_list<int64_t> folds)
     if (f > 0)
       for (int64_t p = f; p < D; p *= 2) v.push_back(p);
   v.push_back(D);
+  least = std::min(std::max<int64_t>(least, 1), D);
+  v.erase(std::remove_if(v.begin(), v.end(), [least](int64_t t) { return t < least; }), v.end());
   std::sort(v.begin(), v.end());
   v.erase(std::unique(v.begin(), v.end()), v.end());
   return v;
@@ -319,14 +346,6 @@ ReuseTiming finish(const Ctx& x, const LayerShape& layer, const Tiling& tl, cons
   return r;
 }
 
-[[noreturn]] void no_fit(const Ctx& x, int op, int64_t need) {
-  const char* what[3] = {"input rows one filter window touches (one channel)", "one filter tap (Fh x Fw)",
-                         "one output row"};
-  throw TilingError(op, std::string("the smallest tile of the ") + operand_name(op) + " operand (" + what[op] + ", " +
-                            std::to_string(need) + " words) does not fit half of its SRAM (" +
-                            std::to_string(op == kOfmap ? x.half_c_split : x.half[op]) +
-                            " words; double buffered)");
-}
 
 }  // namespace
 
@@ -358,9 +377,10 @@ ReuseTiming reuse_layer(const ArrayParams& array, const MemoryParams& mem, const
   // Fold-aligned sizes: M pixels map to rows (os) or columns (is), N to columns (os, ws), K to rows (ws, is).
   const bool os = array.dataflow == Dataflow::kOS, ws = array.dataflow == Dataflow::kWS;
   const int64_t m_fold = ws ? 0 : ((os ? R : C) + OW - 1) / OW;
-  const std::vector<int64_t> cm = candidates(g.OH, {m_fold});
-  const std::vector<int64_t> cn = candidates(g.N, {os || ws ? C : 0});
-  const std::vector<int64_t> ck = candidates(g.C, {os ? 0 : (R + win - 1) / win});
+  const int64_t k_fold = (R + win - 1) / win;
+  const std::vector<int64_t> cm = candidates(g.OH, {m_fold}, m_fold);
+  const std::vector<int64_t> cn = candidates(g.N, {os || ws ? C : 0}, os || ws ? C : 1);
+  const std::vector<int64_t> ck = candidates(g.C, {os ? 0 : k_fold}, os ? 1 : k_fold);
   static const int kOrders[6][3] = {{kM, kN, kK}, {kM, kK, kN}, {kN, kM, kK}, {kN, kK, kM}, {kK, kM, kN}, {kK, kN, kM}};
 
   bool found = false;
@@ -395,9 +415,19 @@ ReuseTiming reuse_layer(const ArrayParams& array, const MemoryParams& mem, const
         }
       }
   if (!found) {
-    // The smallest candidate (1 x 1 x 1) did not fit: name the operand and what its tile needs.
-    const int64_t need[3] = {band_rows(g, 0, 1) * x.cols, win, g.OW};
-    no_fit(x, bad_op < 0 ? kIfmap : bad_op, need[bad_op < 0 ? kIfmap : bad_op]);
+    // Not even the smallest candidate fits: name the operand and what that tile needs of it.
+    const int64_t tile[3] = {cm.front(), cn.front(), ck.front()};
+    const int op = bad_op < 0 ? kIfmap : bad_op;
+    const bool split = ck.front() < g.C;
+    const int64_t need = op == kIfmap    ? band_rows(g, 0, tile[kM]) * x.cols * tile[kK]
+                         : op == kFilter ? win * tile[kK] * tile[kN]
+                                         : c_words(x, tile, split);
+    const int64_t have = op == kOfmap && (split || c_accumulates(x, tile)) ? x.half_c_split : x.half[op];
+    Tiling t;
+    t.tm = tile[kM], t.tn = tile[kN], t.tk = tile[kK];
+    throw TilingError(op, std::string("the smallest tile lpsim considers (M x N x K = ") + t.str(layer, 1).substr(15) + ") needs " +
+                              std::to_string(need) + " words of the " + operand_name(op) +
+                              " operand; half of its SRAM (double buffered) holds " + std::to_string(have));
   }
   Tiling tl;
   for (int p = 0; p < 3; ++p) tl.order[p] = kDimName[kOrders[best_order][p]];

@@ -1013,6 +1013,10 @@ void resolve_memory_system(Config& c, const std::map<std::string, int>& level) {
     c.keep_activations = false;
     return;
   }
+  if (c.run.scalesim_reports)
+    throw_input_error(c.loc("run.scalesim_reports"),
+                      "SCALE-Sim's report files describe its own memory model: set accelerator.memory.model: scalesim "
+                      "to write them (the reuse model's figures are in layers.csv and report.json)");
   const model::DramPreset* p = model::find_dram_preset(c.dram.type);
   if (!p) {  // custom: both numbers are the user's
     for (const char* k : {"accelerator.memory.dram.bandwidth_gbs", "accelerator.memory.dram.latency_ns"})

@@ -178,6 +178,7 @@ TEST_CASE("memory model: bad memory keys exit 2 naming the key and line, nothing
       {"    model: scalesim\n    keep_activations: true\n", "",
        "fc_cfg.yaml:8: accelerator.memory.keep_activations: applies to accelerator.memory.model: reuse only"},
       {"    modle: reuse\n", "", "did you mean 'model'"},
+      {"", "--set run.scalesim_reports=true", "run.scalesim_reports: SCALE-Sim's report files describe its own memory"},
   };
   for (const auto& c : cases) {
     const fs::path cfg = fc_config(c.extra);
@@ -201,6 +202,6 @@ TEST_CASE("memory model: bad memory keys exit 2 naming the key and line, nothing
   INFO(r.err);
   CHECK(r.code == 2);
   CHECK(has(r.err, "wide_cfg.yaml:3: accelerator.memory.ifmap.sram_kib: op 'wide'"));
-  CHECK(has(r.err, "does not fit half of its SRAM"));
+  CHECK(has(r.err, "half of its SRAM (double buffered) holds"));
   CHECK(!fs::exists(out));
 }
