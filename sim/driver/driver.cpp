@@ -47,8 +47,8 @@ struct OpTiming {
 // keep_activations (reuse model): which array ops' outputs stay in the ofmap SRAM for the next array op. A dataflow
 // graph's output tensor stays when it is no graph output, its only consumer chain runs through single-output
 // vector/SFU/view ops to the next array op in order, which reads it as its activation (first input), and every
-// tensor of the chain fits the ofmap SRAM. A trace has no tensors: a layer feeds the next when the next one's
-// input has exactly as many elements as the layer's output.
+// tensor of the chain fits the ofmap SRAM. Classic traces and SCALE-Sim topologies name no tensors: their layers
+// keep nothing (BERT's q/k/v projections all read one input; the element counts would chain them wrongly).
 std::vector<bool> kept_outputs(const cfg::Config& c, const graph::Graph& g) {
   std::vector<bool> keep(g.ops.size(), false);
   if (c.memory_model != model::MemoryModel::kReuse || !c.keep_activations) return keep;
@@ -66,15 +66,7 @@ std::vector<bool> kept_outputs(const cfg::Config& c, const graph::Graph& g) {
     const model::PeParams& pe = n.pe ? *n.pe : c.pe;
     const double out_bits = cfg::memory_for(c, pe, nullptr).word_bits[model::kOfmap].value();
     auto fits = [&](double elements) { return elements * out_bits <= sram_bits; };
-    if (n.standalone()) {
-      const Node& m = g.ops[next];
-      const double out = static_cast<double>(n.outputs_count());
-      const double in = static_cast<double>(m.shape.ifmap_h) * static_cast<double>(m.shape.ifmap_w) *
-                        static_cast<double>(m.shape.channels) * static_cast<double>(m.repeat);
-      keep[i] = m.standalone() && out == in && fits(out);
-      continue;
-    }
-    if (n.outputs.size() != 1) continue;
+    if (n.standalone() || n.outputs.size() != 1) continue;  // a classic trace says nothing of what feeds what
     std::string t = n.outputs[0];
     bool ok = true;
     for (size_t hop = 0; ok; ++hop) {

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <string>
 
 #include "../cli_run.h"
@@ -82,7 +83,7 @@ TEST_CASE("memory model: reuse is the YAML default and shows in validate, the he
 
 TEST_CASE("memory model: a GEMV's weights are read once under reuse and 41x under scalesim", "[sim][memory]") {
   const fs::path cfg = fc_config();
-  const auto reuse = run_rows(cfg, "--set accelerator.memory.keep_activations=false", "gemv_r");
+  const auto reuse = run_rows(cfg, "", "gemv_r");
   CHECK(num(reuse[0], "dram_filter_reads_bytes") == 1280.0 * 1000);
   CHECK(num(reuse[1], "dram_filter_reads_bytes") == 1000.0 * 10);
   // SCALE-Sim's model re-fetches the weights through its prefetch window (issue 22: 41.1x at 8-bit words).
@@ -117,29 +118,37 @@ TEST_CASE("memory model: one shared channel bounds a memory-bound layer from bel
 }
 
 TEST_CASE("memory model: activations stay on chip for the next array op (keep_activations)", "[sim][memory]") {
-  const fs::path cfg = fc_config();
-  const auto keep = run_rows(cfg, "", "keep");
-  const auto nokeep = run_rows(cfg, "--set accelerator.memory.keep_activations=false", "nokeep");
-  // fc's 1000 outputs (8-bit) stay in the 128 KiB ofmap SRAM and feed head: no write, no read.
-  CHECK(num(keep[0], "dram_ofmap_writes_bytes") == 0);
-  CHECK(num(keep[1], "dram_ifmap_reads_bytes") == 0);
-  CHECK(num(keep[0], "dram_kept_bytes") == 1000);
-  CHECK(num(keep[1], "dram_kept_bytes") == 1000);
-  CHECK(num(keep[2], "dram_kept_bytes") == 2000);
-  CHECK(num(nokeep[0], "dram_ofmap_writes_bytes") == 1000);
-  CHECK(num(nokeep[1], "dram_ifmap_reads_bytes") == 1000);
-  CHECK(num(nokeep[2], "dram_kept_bytes") == 0);
-  CHECK(num(keep[2], "dram_read_bytes") + num(keep[2], "dram_write_bytes") + 2000 ==
-        num(nokeep[2], "dram_read_bytes") + num(nokeep[2], "dram_write_bytes"));
-
-  // A model: the ONNX MLP's MatMul -> Tanh -> MatMul keeps its hidden activations on chip.
-  const auto m = run_rows(src("configs/default.yaml"), "--model " + data("onnx/tanh_mlp.onnx"), "keep_model");
-  double kept = 0;
-  for (const auto& r : m)
-    if (r.at("layer") == "TOTAL") kept = num(r, "dram_kept_bytes");
-  CHECK(kept > 0);
+  // The ONNX MLP: /a/Gemm -> /Tanh -> /b/MatMul. The hidden activations stay in the ofmap SRAM: /a/Gemm writes
+  // nothing, /b/MatMul reads no activation. /b/MatMul's output feeds several ops, and /c/Gemm's is a graph output:
+  // both are written.
+  auto by_layer = [](const std::vector<csv_test::Row>& rows) {
+    std::map<std::string, csv_test::Row> m;
+    for (const auto& r : rows) m[r.at("layer")] = r;
+    return m;
+  };
+  const std::string model = "--model " + data("onnx/tanh_mlp.onnx");
+  auto keep = by_layer(run_rows(src("configs/default.yaml"), model, "keep_model"));
+  auto nokeep = by_layer(run_rows(src("configs/default.yaml"), model + " --set accelerator.memory.keep_activations=false",
+                                  "nokeep_model"));
+  CHECK(num(keep["/a/Gemm"], "dram_ofmap_writes_bytes") == 0);
+  CHECK(num(keep["/b/MatMul"], "dram_ifmap_reads_bytes") == 0);
+  CHECK(num(nokeep["/a/Gemm"], "dram_ofmap_writes_bytes") > 0);
+  CHECK(num(nokeep["/b/MatMul"], "dram_ifmap_reads_bytes") > 0);
+  CHECK(num(keep["/a/Gemm"], "dram_kept_bytes") == num(nokeep["/a/Gemm"], "dram_ofmap_writes_bytes"));
+  CHECK(num(keep["/b/MatMul"], "dram_kept_bytes") == num(nokeep["/b/MatMul"], "dram_ifmap_reads_bytes"));
+  CHECK(num(keep["/b/MatMul"], "dram_ofmap_writes_bytes") > 0);
+  CHECK(num(keep["/c/Gemm"], "dram_ofmap_writes_bytes") > 0);
+  CHECK(num(keep["TOTAL"], "dram_read_bytes") + num(keep["TOTAL"], "dram_write_bytes") +
+            num(keep["TOTAL"], "dram_kept_bytes") ==
+        num(nokeep["TOTAL"], "dram_read_bytes") + num(nokeep["TOTAL"], "dram_write_bytes"));
+  CHECK(num(nokeep["TOTAL"], "dram_kept_bytes") == 0);
+  // A classic trace names no tensors: nothing is kept (the FC layer's output is written, the head reads its input).
+  const auto trace = run_rows(fc_config(), "", "keep_trace");
+  CHECK(num(trace[0], "dram_ofmap_writes_bytes") == 1000);
+  CHECK(num(trace[1], "dram_ifmap_reads_bytes") == 1000);
+  CHECK(num(trace[2], "dram_kept_bytes") == 0);
   // SCALE-Sim's model has no such reuse: the key is refused there.
-  Result bad = cli_test::run_lpsim("run " + cfg.string() +
+  Result bad = cli_test::run_lpsim("run " + fc_config().string() +
                                        " --set accelerator.memory.model=scalesim"
                                        " --set accelerator.memory.keep_activations=true",
                                    "memmodel");
