@@ -168,22 +168,19 @@ const std::vector<KeySpec>& schema() {
                  "reuse model: channels (DDR/LPDDR) or stacks (HBM) of the DRAM type; they multiply its bandwidth",
                  {}, [](Config& c, const Value& v) { c.dram.channels = v.i; },
                  [](const Config& c) { return std::to_string(c.dram.channels); }});
-    {
-      KeySpec bw{"accelerator.memory.dram.bandwidth_gbs", Type::kPosReal, "preset", "GB/s",
-                 "reuse model: peak bandwidth of one channel (1 GB/s = 1e9 B/s); preset = the type's figure, "
-                 "required with type custom",
-                 {}, [](Config& c, const Value& v) { c.dram.bandwidth_gbs = v.d; },
-                 [](const Config& c) { return c.dram.bandwidth_gbs > 0 ? fmt_real(c.dram.bandwidth_gbs) : "preset"; }};
-      bw.auto_text = "preset";
-      s.push_back(bw);
-      KeySpec lat{"accelerator.memory.dram.latency_ns", Type::kPosReal, "preset", "ns",
-                  "reuse model: latency of a DRAM access, paid once per op (later transfers are prefetched); preset "
-                  "= the type's figure, required with type custom",
-                  {}, [](Config& c, const Value& v) { c.dram.latency_ns = v.d; },
-                  [](const Config& c) { return c.dram.latency_ns > 0 ? fmt_real(c.dram.latency_ns) : "preset"; }};
-      lat.auto_text = "preset";
-      s.push_back(lat);
-    }
+    // Numbers of the shared channel that default to the preset's figure ("preset", stored as 0 until resolved).
+    auto preset_number = [&s](const std::string& key, const std::string& unit, const std::string& help,
+                              double DramConfig::*field) {
+      KeySpec k{"accelerator.memory.dram." + key, Type::kPosReal, "preset", unit,
+                "reuse model: " + help + "; preset = the type's figure, required with type custom", {},
+                [field](Config& c, const Value& v) { c.dram.*field = v.d; },
+                [field](const Config& c) { return c.dram.*field > 0 ? fmt_real(c.dram.*field) : "preset"; }};
+      k.auto_text = "preset";
+      s.push_back(k);
+    };
+    preset_number("bandwidth_gbs", "GB/s", "peak bandwidth of one channel (1 GB/s = 1e9 B/s)", &DramConfig::bandwidth_gbs);
+    preset_number("latency_ns", "ns", "latency of a DRAM access, paid once per op (later transfers are prefetched)",
+                  &DramConfig::latency_ns);
     s.push_back({"accelerator.memory.dram.bandwidth_bytes_per_cycle", Type::kPosReal, "32", "B/cycle",
                  "scalesim model only: DRAM <-> SRAM bandwidth available to EACH operand stream (SCALE-Sim's "
                  "Bandwidth x word bytes); an error under reuse (use dram.type/bandwidth_gbs)", {},
