@@ -3,14 +3,17 @@
 // The array's PE mapping of a dataflow (OS/WS/IS) is SCALE-Sim's, unchanged. Above the array, lpsim chooses a loop
 // order over M, N and K tiles and the tile sizes that fit each operand's SRAM (its active half: double buffered),
 // minimising DRAM bytes first and cycles second, from a small candidate set searched exhaustively (every loop order;
-// tile sizes from powers of two, even splits and multiples of the array's fold sizes). All operands share one DRAM
-// channel; a tile's compute overlaps the next tile's transfers. README "Memory models" has the formulas.
+// tile sizes from powers of two, even splits and multiples of the array's fold sizes, none narrower than the array
+// along a dimension the dataflow maps onto it). All operands share one DRAM channel; a tile's compute overlaps the
+// next tile's transfers. README "Memory models" has the formulas.
 //
 // Loop nest and buffers (what the brute-force replay in tests/array/test_reuse_model.cpp walks):
 //  * three tile loops, outer to inner in `Tiling::order`, over M tiles (bands of whole output rows of a
 //    convolution; rows of A for a GEMM), N tiles (filters) and K tiles (input channels, the whole Fh x Fw window);
 //  * each operand buffer holds one tile and loads a new one whenever the tile's index changes (A depends on m, k;
 //    B on k, n; C on m, n); an operand whose whole tensor fits its half SRAM is loaded once and kept (`resident`);
+//    the ofmap buffer holds what the dataflow keeps there (one fold's outputs; ws/is partial sums of a column fold;
+//    a whole tile's partial sums while its K is split over tiles), outputs leaving it as they are finished;
 //  * a convolution's A tile is the input rows and columns its windows touch (halo rows are read again by the next
 //    band: no reuse across tiles), so A's compulsory traffic is the touched input, each element once;
 //  * an output tile visited again with K split outside it (k before the innermost of m, n) has its partial sums
