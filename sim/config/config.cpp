@@ -476,7 +476,7 @@ const std::vector<KeySpec>& schema() {
                  [](const Config& c) { return c.run.name; }});
     s.push_back({"run.scalesim_reports", Type::kBool, "false", "",
                  "also write SCALE-Sim v2's COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv and DETAILED_ACCESS_REPORT.csv "
-                 "to out_dir/<run.name>/ (true by default for a SCALE-Sim .cfg)", {},
+                 "to out_dir/<run.name>/ (true by default for a SCALE-Sim .cfg; accelerator.memory.model: scalesim only)", {},
                  [](Config& c, const Value& v) { c.run.scalesim_reports = v.i != 0; },
                  [](const Config& c) { return std::string(c.run.scalesim_reports ? "true" : "false"); }});
     s.push_back({"run.seed", Type::kNonNegInt, "1", "", "seed for every random generator of the run", {},
