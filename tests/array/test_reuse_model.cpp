@@ -23,6 +23,8 @@
 // Set LPSIM_TEST_VERBOSE=1 to print the draw counts of each case.
 #include <catch2/catch.hpp>
 
+#include <optional>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -444,6 +446,31 @@ bool is_matmul(const LayerShape& s) { return is_gemm_form(s) || (s.filter_h == 1
 
 }  // namespace
 
+// One random draw: array, memory and layer (in that order from the generator).
+struct Draw {
+  ArrayParams a;
+  MemoryParams mem;
+  LayerShape s;
+};
+static Draw random_draw(Rng& rng, int64_t max_dim, int64_t max_hw, int64_t max_c) {
+  Draw d;
+  d.a = random_array(rng);
+  d.mem = random_memory(rng);
+  d.s = random_layer(rng, max_dim, max_hw, max_c);
+  return d;
+}
+
+// A draw's schedule, or nullopt (counted in *skipped) when no candidate tile fits its SRAMs.
+static std::optional<ReuseTiming> schedule_or_skip(const ArrayParams& a, const MemoryParams& mem, const LayerShape& s,
+                                                   const ReuseOptions& o, int* skipped) {
+  try {
+    return reuse_layer(a, mem, s, o);
+  } catch (const TilingError&) {
+    ++*skipped;
+    return std::nullopt;
+  }
+}
+
 // ---- 1. compulsory traffic --------------------------------------------------------------------------------------
 
 TEST_CASE("reuse model: DRAM reads never fall below the compulsory words and a fitting operand is read once",
@@ -452,17 +479,11 @@ TEST_CASE("reuse model: DRAM reads never fall below the compulsory words and a f
   const int kDraws = 1500;
   int scheduled = 0, skipped = 0, fitting = 0, gemvs = 0;
   for (int i = 0; i < kDraws; ++i) {
-    const ArrayParams a = random_array(rng);
-    const MemoryParams mem = random_memory(rng);
-    const LayerShape s = random_layer(rng, 3000, 224, 512);
+    const auto [a, mem, s] = random_draw(rng, 3000, 224, 512);
     INFO("draw " << i << '\n' << describe(a, mem, s));
-    ReuseTiming r;
-    try {
-      r = reuse_layer(a, mem, s);
-    } catch (const TilingError&) {
-      ++skipped;
-      continue;
-    }
+    const std::optional<ReuseTiming> r_or = schedule_or_skip(a, mem, s, ReuseOptions{}, &skipped);
+    if (!r_or) continue;
+    const ReuseTiming& r = *r_or;
     ++scheduled;
     INFO(describe(r, s));
     const Nest g = nest_of(s);
@@ -509,13 +530,9 @@ TEST_CASE("reuse model: a GEMV reads its weights exactly once even with tiny SRA
     MemoryParams mem = random_memory(rng, 0.05, 64);
     const LayerShape s = gemm(1, rng.logu(1, 4000), rng.logu(1, 4000));
     INFO("draw " << i << '\n' << describe(a, mem, s));
-    ReuseTiming r;
-    try {
-      r = reuse_layer(a, mem, s);
-    } catch (const TilingError&) {
-      ++skipped;
-      continue;
-    }
+    const std::optional<ReuseTiming> r_or = schedule_or_skip(a, mem, s, ReuseOptions{}, &skipped);
+    if (!r_or) continue;
+    const ReuseTiming& r = *r_or;
     ++scheduled;
     INFO(describe(r, s));
     if (!r.tiling.resident[kFilter]) ++split;
@@ -534,17 +551,11 @@ TEST_CASE("reuse model: DRAM bytes never grow with SRAM and never shrink with wi
   const int kDraws = 1000;
   int scheduled = 0, skipped = 0, wider_unfit = 0, wider_checked = 0, sram_checked = 0;
   for (int i = 0; i < kDraws; ++i) {
-    const ArrayParams a = random_array(rng);
-    const MemoryParams mem = random_memory(rng);
-    const LayerShape s = random_layer(rng, 2000, 160, 384);
+    const auto [a, mem, s] = random_draw(rng, 2000, 160, 384);
     INFO("draw " << i << '\n' << describe(a, mem, s));
-    ReuseTiming base;
-    try {
-      base = reuse_layer(a, mem, s);
-    } catch (const TilingError&) {
-      ++skipped;
-      continue;
-    }
+    const std::optional<ReuseTiming> base_or = schedule_or_skip(a, mem, s, ReuseOptions{}, &skipped);
+    if (!base_or) continue;
+    const ReuseTiming& base = *base_or;
     ++scheduled;
     INFO("base " << describe(base, s));
     // One SRAM doubled: everything that fitted still fits, and no schedule moves more.
@@ -633,13 +644,9 @@ TEST_CASE("reuse model: GEMMs and 1x1 convolutions respect the I/O lower bound o
     }
     REQUIRE(is_matmul(s));
     INFO("draw " << i << '\n' << describe(a, mem, s));
-    ReuseTiming r;
-    try {
-      r = reuse_layer(a, mem, s);
-    } catch (const TilingError&) {
-      ++skipped;
-      continue;
-    }
+    const std::optional<ReuseTiming> r_or = schedule_or_skip(a, mem, s, ReuseOptions{}, &skipped);
+    if (!r_or) continue;
+    const ReuseTiming& r = *r_or;
     ++scheduled;
     INFO(describe(r, s));
     const double M = static_cast<double>(s.M()), N = static_cast<double>(s.N()), K = static_cast<double>(s.K());
@@ -723,13 +730,9 @@ TEST_CASE("reuse model: a layer moves no more DRAM bytes than under SCALE-Sim", 
     mem.dram_latency_cycles = 1;
     const LayerShape s = random_layer(rng, 256, 40, 64);
     INFO("draw " << i << '\n' << describe(a, mem, s) << "\noptions: psum bits = ofmap bits");
-    ReuseTiming r;
-    try {
-      r = reuse_layer(a, mem, s, scalesim_priced(mem));
-    } catch (const TilingError&) {
-      ++skipped;
-      continue;
-    }
+    const std::optional<ReuseTiming> r_or = schedule_or_skip(a, mem, s, scalesim_priced(mem), &skipped);
+    if (!r_or) continue;
+    const ReuseTiming& r = *r_or;
     ++scheduled;
     const LayerTiming sc = estimate_layer(a, mem, s);
     const TotalBytes t = total_bytes(mem, r, sc);
@@ -904,13 +907,9 @@ TEST_CASE("reuse model: cycles lie between the compute or transfer time and thei
     mem.dram_bw_bytes_per_cycle = rng.pick(std::vector<double>{1, 2, 4, 8, 12.5, 32, 100});
     const LayerShape s = random_layer(rng, 3000, 224, 512);
     INFO("draw " << i << '\n' << describe(a, mem, s));
-    ReuseTiming r;
-    try {
-      r = reuse_layer(a, mem, s);
-    } catch (const TilingError&) {
-      ++skipped;
-      continue;
-    }
+    const std::optional<ReuseTiming> r_or = schedule_or_skip(a, mem, s, ReuseOptions{}, &skipped);
+    if (!r_or) continue;
+    const ReuseTiming& r = *r_or;
     ++scheduled;
     INFO(describe(r, s));
     const LayerTiming& t = r.timing;

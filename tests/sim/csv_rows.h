@@ -1,5 +1,7 @@
 // Reads a simple CSV (no quoted commas) into rows keyed by the header: layers.csv and the SCALE-Sim oracle.
 #pragma once
+#include <catch2/catch.hpp>
+
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -29,6 +31,14 @@ inline std::vector<Row> read_csv(const std::string& path) {
     rows.push_back(r);
   }
   return rows;
+}
+
+// The number in column `col` of row `r` (a Catch test fails when the column is missing or the cell empty).
+inline double num(const Row& r, const std::string& col) {
+  auto it = r.find(col);
+  REQUIRE(it != r.end());
+  REQUIRE(!it->second.empty());
+  return std::stod(it->second);
 }
 
 // Column `key` of every row (cells as text; "<missing>" where a row has no such cell).

@@ -38,12 +38,7 @@ csv_test::Row run_row(const std::string& name, const std::string& sets, const st
   return rows[0];
 }
 
-double num(const csv_test::Row& r, const std::string& col) {
-  auto it = r.find(col);
-  REQUIRE(it != r.end());
-  REQUIRE(!it->second.empty());
-  return std::stod(it->second);
-}
+using csv_test::num;
 
 std::string fmt(const std::string& f) {
   return " --set accelerator.pe.activations=" + f + " --set accelerator.pe.weights=" + f;

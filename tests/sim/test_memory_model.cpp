@@ -52,12 +52,7 @@ std::vector<csv_test::Row> run_rows(const fs::path& cfg, const std::string& sets
   return csv_test::read_csv((out / "layers.csv").string());
 }
 
-double num(const csv_test::Row& r, const std::string& col) {
-  auto it = r.find(col);
-  REQUIRE(it != r.end());
-  REQUIRE(!it->second.empty());
-  return std::stod(it->second);
-}
+using csv_test::num;
 
 }  // namespace
 
