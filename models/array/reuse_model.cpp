@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "array/scalesim_engine.h"
+#include "array/scalesim_geometry.h"
 #include "base/checked.h"
 
 namespace lpsim::model {
@@ -101,9 +102,8 @@ struct Ctx {
   Geo g;
   int64_t cols;             // input columns touched
   uint64_t compulsory[3];
-  ElementBits c_bits_split; // C words in SRAM while K is split: partial sums
   int64_t half[3];          // active halves (C: final-output words)
-  int64_t half_c_split;
+  int64_t half_c_split;     // the ofmap half in partial sums (the wider of accumulator and output bits)
 };
 
 bool depends(int op, int d) {
@@ -203,6 +203,16 @@ std::vector<int64_t> candidates(int64_t D, std::initializer_list<int64_t> folds,
   return v;
 }
 
+// An m x n x k tile as the array maps it: the SCALE-Sim engine's own fold mapping of the GEMM (folds, cycles per
+// fold L; make_geometry checks folds x L against 64 bits).
+detail::Geometry tile_geometry(const ArrayParams& a, int64_t m, int64_t n, int64_t k) {
+  LayerShape s;  // SCALE-Sim's GEMM form: an m x k ifmap, n filters of 1 x k
+  s.ifmap_h = s.ofmap_h = m;
+  s.ifmap_w = s.filter_w = k;
+  s.num_filters = n;
+  return detail::make_geometry(a, s);
+}
+
 // Array cycles of all tiles (SCALE-Sim fold formulas per tile, full and partial tiles counted by class) and folds.
 void compute_of(const Ctx& x, const int64_t tile[3], uint64_t* cycles, uint64_t* folds) {
   const Geo& g = x.g;
@@ -218,11 +228,9 @@ void compute_of(const Ctx& x, const int64_t tile[3], uint64_t* cycles, uint64_t*
       count *= u(n);
     }
     if (count == 0) continue;
-    const int64_t m = size[kM] * g.OW, n = size[kN], k = g.Fh * g.Fw * size[kK];
-    cyc = chk::addu(cyc, chk::mulu(count, tile_fold_cycles(x.array, m, n, k), "compute cycles"), "compute cycles");
-    const ArrayParams& a = x.array;
-    const int64_t sr = a.dataflow == Dataflow::kOS ? m : k, sc = a.dataflow == Dataflow::kIS ? m : n;
-    fl += count * u(((sr + a.rows - 1) / a.rows) * ((sc + a.cols - 1) / a.cols));
+    const detail::Geometry tg = tile_geometry(x.array, size[kM] * g.OW, size[kN], g.Fh * g.Fw * size[kK]);
+    cyc = chk::addu(cyc, chk::mulu(count, u(tg.folds * tg.L), "compute cycles"), "compute cycles");
+    fl = chk::addu(fl, chk::mulu(count, u(tg.folds), "folds"), "folds");
   }
   *cycles = cyc;
   *folds = fl;
@@ -275,15 +283,8 @@ double pipeline_cycles(const Ctx& x, const Traffic& t, const int64_t trips[3], c
 }  // namespace
 
 uint64_t tile_fold_cycles(const ArrayParams& a, int64_t m, int64_t n, int64_t k) {
-  int64_t sr, sc, T, L;
-  const int64_t R = a.rows, C = a.cols;
-  switch (a.dataflow) {
-    case Dataflow::kOS: sr = m, sc = n, T = k, L = T + R + C - 2; break;
-    case Dataflow::kWS: sr = k, sc = n, T = m, L = 2 * R + C + T - 2; break;
-    default: sr = k, sc = m, T = n, L = 2 * R + C + T - 2; break;
-  }
-  const int64_t folds = chk::mul((sr + R - 1) / R, (sc + C - 1) / C, "folds");
-  return u(chk::mul(folds, L, "compute cycles"));
+  const detail::Geometry g = tile_geometry(a, m, n, k);
+  return u(g.folds * g.L);
 }
 
 std::string Tiling::str(const LayerShape& s, int64_t w) const {
@@ -302,7 +303,7 @@ std::string Tiling::str(const LayerShape& s, int64_t w) const {
 namespace {
 
 Ctx make_ctx(const ArrayParams& array, const MemoryParams& mem, const LayerShape& layer, const ReuseOptions& opt) {
-  Ctx x{array, mem, opt, geometry(layer), 0, {0, 0, 0}, {}, {0, 0, 0}, 0};
+  Ctx x{array, mem, opt, geometry(layer), 0, {0, 0, 0}, {0, 0, 0}, 0};
   const Geo& g = x.g;
   x.cols = touched_cols(g);
   const int64_t rows = g.sh >= g.Fh ? clamp_sum(g.OH, 0, g.sh, g.Fh, g.H) : std::min((g.OH - 1) * g.sh + g.Fh, g.H);
@@ -310,8 +311,8 @@ Ctx make_ctx(const ArrayParams& array, const MemoryParams& mem, const LayerShape
   x.compulsory[kFilter] = u(chk::mul(chk::mul(g.Fh * g.Fw, g.C, "filter words"), g.N, "filter words"));
   x.compulsory[kOfmap] = u(chk::mul(chk::mul(g.OH, g.OW, "ofmap words"), g.N, "ofmap words"));
   for (int op = 0; op < 3; ++op) x.half[op] = half_words(mem, op, mem.word_bits[op]);
-  x.c_bits_split = opt.psum_bits.value() > mem.word_bits[kOfmap].value() ? opt.psum_bits : mem.word_bits[kOfmap];
-  x.half_c_split = half_words(mem, kOfmap, x.c_bits_split);
+  x.half_c_split = half_words(mem, kOfmap, opt.psum_bits.value() > mem.word_bits[kOfmap].value() ? opt.psum_bits
+                                                                                                : mem.word_bits[kOfmap]);
   return x;
 }
 

@@ -38,7 +38,6 @@ struct OpTiming {
   std::string tiling;
   uint64_t psum_read_bits = 0, psum_write_bits = 0;
   uint64_t kept_bytes = 0;
-  bool output_on_chip = false, input_on_chip = false;
   uint64_t sfu_cycles = 0;     // SFU ops
   uint64_t vector_ops = 0;     // vector unit work of the op
   uint64_t vector_cycles = 0;
@@ -63,10 +62,10 @@ std::vector<bool> kept_outputs(const cfg::Config& c, const graph::Graph& g) {
     size_t next = i + 1;
     while (next < g.ops.size() && !g.ops[next].on_array()) ++next;
     if (next >= g.ops.size()) continue;
+    if (n.standalone() || n.outputs.size() != 1) continue;  // a classic trace says nothing of what feeds what
     const model::PeParams& pe = n.pe ? *n.pe : c.pe;
     const double out_bits = cfg::memory_for(c, pe, nullptr).word_bits[model::kOfmap].value();
     auto fits = [&](double elements) { return elements * out_bits <= sram_bits; };
-    if (n.standalone() || n.outputs.size() != 1) continue;  // a classic trace says nothing of what feeds what
     std::string t = n.outputs[0];
     bool ok = true;
     for (size_t hop = 0; ok; ++hop) {
@@ -119,8 +118,6 @@ void reuse_timing(const cfg::Config& c, const graph::Graph& g, std::vector<OpTim
     o.tiling = rt.tiling.str(ds, w);
     o.psum_read_bits = ro.psum_bits.bits(rt.psum_dram_reads);
     o.psum_write_bits = ro.psum_bits.bits(rt.psum_dram_writes);
-    o.input_on_chip = ro.ifmap_on_chip;
-    o.output_on_chip = ro.ofmap_stays;
     // What staying on chip saved: this op's output write and (counted at the reader) the activation read.
     if (ro.ofmap_stays) o.kept_bytes += o.bits[model::kOfmap].bytes(rt.compulsory_words[model::kOfmap]);
     if (ro.ifmap_on_chip)
